@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sdp session engine: one RDMA connection (RC QP, one CQ, two rings).
+ *
+ * Locking model (one rule, no exceptions):
+ *
+ *  - Everything in struct sdp_conn is protected by the owning socket's
+ *    lock, lock_sock(conn->sk). Process context (socket calls), the CQ
+ *    work and the rdma_cm event handlers all take it; all of them may
+ *    sleep. There is no softirq path: the CQ's completion callback only
+ *    queues conn->cq_work on sdp_wq, which polls the CQ under lock_sock.
+ *  - Lock order: rdma_cm's handler_mutex (held around our event handler)
+ *    before lock_sock. So code holding lock_sock never calls an rdma_cm
+ *    function that takes handler_mutex (rdma_connect, rdma_destroy_id,
+ *    rdma_accept outside a handler); those run from event handlers
+ *    (rdma_connect_locked, rdma_accept) or from conn->destroy_work, which
+ *    holds no socket lock.
+ *  - A listener's accept queue is protected by the listener's lock; a
+ *    child is never locked while its listener's lock is held.
+ *
+ * Lifetime: a conn starts with two references, the "base" one dropped by
+ * destroy_work once the RDMA side is torn down, and the "socket" one
+ * dropped when the owning socket lets go of it (close, or a child that is
+ * never accepted). The conn holds a reference on its socket until it is
+ * freed, so an orphaned socket lives as long as its connection finishes.
+ * Teardown waits for posted sends to complete, disconnects, drains the QP,
+ * destroys QP, cm_id and CQ in that order, then unmaps the rings.
+ */
+#include <linux/slab.h>
+#include <linux/delay.h>
+
+#include "sdp.h"
+
+DEFINE_SPINLOCK(sdp_conns_lock);
+LIST_HEAD(sdp_conns);
+
+static void sdp_cq_work(struct work_struct *work);
+static void sdp_destroy_work(struct work_struct *work);
+static void sdp_timer_work(struct work_struct *work);
+
+struct sdp_conn *sdp_conn_alloc(struct sock *sk, gfp_t gfp)
+{
+	struct sdp_conn *conn;
+
+	conn = kzalloc(sizeof(*conn), gfp);
+	if (!conn)
+		return NULL;
+	refcount_set(&conn->ref, 2);	/* base + socket */
+	sock_hold(sk);
+	conn->sk = sk;
+	INIT_LIST_HEAD(&conn->accept_node);
+	INIT_WORK(&conn->cq_work, sdp_cq_work);
+	INIT_WORK(&conn->destroy_work, sdp_destroy_work);
+	INIT_DELAYED_WORK(&conn->timer_work, sdp_timer_work);
+	skb_queue_head_init(&conn->rxq);
+	sdp_urg_init(&conn->urg);
+	conn->state = TCP_CLOSE;
+	conn->last_rx_jiffies = jiffies;
+	spin_lock_bh(&sdp_conns_lock);
+	list_add_tail(&conn->all_node, &sdp_conns);
+	spin_unlock_bh(&sdp_conns_lock);
+	return conn;
+}
+
+void sdp_conn_get(struct sdp_conn *conn)
+{
+	refcount_inc(&conn->ref);
+}
+
+static void sdp_free_ring(struct sdp_conn *conn, struct sdp_buf *ring,
+			  u32 n, enum dma_data_direction dir, u32 size)
+{
+	u32 i;
+
+	if (!ring)
+		return;
+	for (i = 0; i < n; i++) {
+		if (!ring[i].data)
+			continue;
+		if (conn->pd && ring[i].dma)
+			ib_dma_unmap_single(conn->pd->device, ring[i].dma,
+					    size, dir);
+		kfree(ring[i].data);
+	}
+	kfree(ring);
+}
+
+static void sdp_conn_free_rings(struct sdp_conn *conn)
+{
+	sdp_free_ring(conn, conn->rx_ring, conn->rx_depth, DMA_FROM_DEVICE,
+		      conn->rx_size);
+	conn->rx_ring = NULL;
+	sdp_free_ring(conn, conn->tx_ring, conn->tx_depth, DMA_TO_DEVICE,
+		      conn->tx_size);
+	conn->tx_ring = NULL;
+	sdp_free_ring(conn, conn->ctl_ring, SDP_CTL_SLOTS, DMA_TO_DEVICE,
+		      SDP_CTL_SIZE);
+	conn->ctl_ring = NULL;
+}
+
+void sdp_conn_put(struct sdp_conn *conn)
+{
+	struct sock *sk = conn->sk;
+
+	if (!refcount_dec_and_test(&conn->ref))
+		return;
+	spin_lock_bh(&sdp_conns_lock);
+	list_del(&conn->all_node);
+	spin_unlock_bh(&sdp_conns_lock);
+	skb_queue_purge(&conn->rxq);
+	sdp_conn_free_rings(conn);
+	if (conn->pd)
+		ib_dealloc_pd(conn->pd);
+	if (conn->listener)
+		sock_put(conn->listener);
+	kfree(conn);
+	sock_put(sk);
+}
+
+static int sdp_alloc_ring(struct sdp_conn *conn, struct sdp_buf **ringp,
+			  u32 n, u32 size, enum dma_data_direction dir,
+			  void (*done)(struct ib_cq *cq, struct ib_wc *wc))
+{
+	struct ib_device *dev = conn->pd->device;
+	struct sdp_buf *ring;
+	u32 i;
+
+	ring = kcalloc(n, sizeof(*ring), GFP_KERNEL);
+	if (!ring)
+		return -ENOMEM;
+	*ringp = ring;
+	for (i = 0; i < n; i++) {
+		ring[i].data = kmalloc(size, GFP_KERNEL);
+		if (!ring[i].data)
+			return -ENOMEM;
+		ring[i].dma = ib_dma_map_single(dev, ring[i].data, size, dir);
+		if (ib_dma_mapping_error(dev, ring[i].dma)) {
+			ring[i].dma = 0;
+			return -ENOMEM;
+		}
+		ring[i].conn = conn;
+		ring[i].cqe.done = done;
+	}
+	return 0;
+}
+
+static void sdp_cq_comp(struct ib_cq *cq, void *ctx)
+{
+	struct sdp_conn *conn = ctx;
+
+	queue_work(sdp_wq, &conn->cq_work);
+}
+
+static void sdp_cq_event(struct ib_event *ev, void *ctx)
+{
+	pr_debug("sdp: cq event %d\n", ev->event);
+}
+
+static void sdp_qp_event(struct ib_event *ev, void *ctx)
+{
+	pr_debug("sdp: qp event %d\n", ev->event);
+}
+
+/*
+ * Create PD, CQ, QP and the receive ring on the device rdma_cm resolved
+ * for conn->id, and post every receive buffer. Called from an rdma_cm
+ * event handler (ROUTE_RESOLVED or CONNECT_REQUEST) under lock_sock.
+ */
+int sdp_conn_setup_qp(struct sdp_conn *conn, u32 peer_rcvsz, u16 peer_bufs)
+{
+	struct sdp_net *sn = sdp_net(sock_net(conn->sk));
+	struct ib_device *dev = conn->id->device;
+	struct ib_cq_init_attr cq_attr = {};
+	struct ib_qp_init_attr qp_attr = {};
+	int err;
+
+	conn->rx_depth = clamp_t(u32, READ_ONCE(sn->sysctl.rx_depth), 4,
+				 SDP_MAX_BUFS);
+	conn->rx_size = clamp_t(u32, READ_ONCE(sn->sysctl.rcvsz),
+				SDP_MIN_RCVSZ, SDP_MAX_RCVSZ);
+	conn->pd = ib_alloc_pd(dev, 0);
+	if (IS_ERR(conn->pd)) {
+		err = PTR_ERR(conn->pd);
+		conn->pd = NULL;
+		return err;
+	}
+	cq_attr.cqe = conn->rx_depth + SDP_MAX_TX + SDP_CTL_SLOTS + 8;
+	cq_attr.comp_vector = 0;
+	conn->cq = ib_create_cq(dev, sdp_cq_comp, sdp_cq_event, conn,
+				&cq_attr);
+	if (IS_ERR(conn->cq)) {
+		err = PTR_ERR(conn->cq);
+		conn->cq = NULL;
+		return err;
+	}
+	qp_attr.event_handler = sdp_qp_event;
+	qp_attr.qp_context = conn;
+	qp_attr.send_cq = conn->cq;
+	qp_attr.recv_cq = conn->cq;
+	qp_attr.cap.max_send_wr = SDP_MAX_TX + SDP_CTL_SLOTS + 2;
+	qp_attr.cap.max_recv_wr = conn->rx_depth + 1;
+	qp_attr.cap.max_send_sge = 1;
+	qp_attr.cap.max_recv_sge = 1;
+	qp_attr.cap.max_inline_data = READ_ONCE(sn->sysctl.inline_thresh);
+	qp_attr.sq_sig_type = IB_SIGNAL_ALL_WR;
+	qp_attr.qp_type = IB_QPT_RC;
+	err = rdma_create_qp(conn->id, conn->pd, &qp_attr);
+	if (err) {
+		/* the device may not do inline data: try without */
+		qp_attr.cap.max_inline_data = 0;
+		err = rdma_create_qp(conn->id, conn->pd, &qp_attr);
+		if (err)
+			return err;
+	}
+	conn->qp = conn->id->qp;
+	conn->max_inline = qp_attr.cap.max_inline_data;
+	set_bit(SDP_CF_QP_READY, &conn->flags);
+
+	err = sdp_alloc_ring(conn, &conn->rx_ring, conn->rx_depth,
+			     conn->rx_size, DMA_FROM_DEVICE, sdp_rx_done);
+	if (err)
+		return err;
+	err = sdp_alloc_ring(conn, &conn->ctl_ring, SDP_CTL_SLOTS,
+			     SDP_CTL_SIZE, DMA_TO_DEVICE, sdp_tx_done);
+	if (err)
+		return err;
+	ib_req_notify_cq(conn->cq, IB_CQ_NEXT_COMP);
+	err = sdp_rx_fill(conn);
+	if (err)
+		return err;
+	if (peer_rcvsz)
+		return sdp_conn_set_peer(conn, peer_rcvsz, peer_bufs);
+	return 0;
+}
+
+/* the peer's Hello / HelloAck told us its buffer size and count */
+int sdp_conn_set_peer(struct sdp_conn *conn, u32 peer_rcvsz, u16 peer_bufs)
+{
+	struct sock *sk = conn->sk;
+	u32 depth;
+
+	conn->tx_size = min_t(u32, peer_rcvsz, SDP_MAX_TX_SIZE);
+	depth = READ_ONCE(sk->sk_sndbuf) / conn->tx_size;
+	conn->tx_depth = clamp_t(u32, depth, 4, SDP_MAX_TX);
+	conn->tx_credits = peer_bufs;
+	conn->tx_mseq = 0;
+	return sdp_alloc_ring(conn, &conn->tx_ring, conn->tx_depth,
+			      conn->tx_size, DMA_TO_DEVICE, sdp_tx_done);
+}
+
+void sdp_conn_set_state(struct sdp_conn *conn, int state)
+{
+	struct sock *sk = conn->sk;
+
+	conn->state = state;
+	/* a stream socket's state is its one connection's */
+	if (sk->sk_type == SOCK_STREAM)
+		WRITE_ONCE(sk->sk_state, state);
+}
+
+/*
+ * Poll the CQ and run each completion's done callback, then push what the
+ * new credits allow. Called under lock_sock.
+ */
+void sdp_conn_poll(struct sdp_conn *conn)
+{
+	struct ib_wc wc[16];
+	int n, i, budget = 512;
+
+	if (!conn->cq)
+		return;
+	do {
+		n = ib_poll_cq(conn->cq, ARRAY_SIZE(wc), wc);
+		for (i = 0; i < n; i++)
+			wc[i].wr_cqe->done(conn->cq, &wc[i]);
+		budget -= max(n, 0);
+		if (n == ARRAY_SIZE(wc))
+			continue;
+		if (ib_req_notify_cq(conn->cq, IB_CQ_NEXT_COMP |
+				     IB_CQ_REPORT_MISSED_EVENTS) <= 0)
+			break;
+	} while (budget > 0);
+	if (budget <= 0)
+		queue_work(sdp_wq, &conn->cq_work);
+	sdp_tx_after_poll(conn);
+}
+
+static void sdp_cq_work(struct work_struct *work)
+{
+	struct sdp_conn *conn = container_of(work, struct sdp_conn, cq_work);
+	struct sock *sk = conn->sk;
+
+	lock_sock(sk);
+	sdp_conn_poll(conn);
+	release_sock(sk);
+}
+
+void sdp_conn_schedule_destroy(struct sdp_conn *conn)
+{
+	if (test_and_set_bit(SDP_CF_DESTROYING, &conn->flags))
+		return;
+	queue_work(sdp_wq, &conn->destroy_work);
+}
+
+/*
+ * The connection is over (aborted, reset or both sides closed). Mark the
+ * socket, wake everybody and schedule the teardown. Under lock_sock.
+ */
+void sdp_conn_done(struct sdp_conn *conn)
+{
+	struct sock *sk = conn->sk;
+
+	sdp_conn_set_state(conn, TCP_CLOSE);
+	if (sdp_sk(sk)->conn == conn) {
+		sock_set_flag(sk, SOCK_DONE);
+		sk->sk_shutdown = SHUTDOWN_MASK;
+		if (sk->sk_socket)
+			sk->sk_socket->state = SS_UNCONNECTED;
+	}
+	sk->sk_state_change(sk);
+	sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_HUP);
+	sdp_conn_schedule_destroy(conn);
+}
+
+/*
+ * Reset: the errno a TCP socket would report for an RST in this state.
+ * @send_abort: tell the peer with AbortConn first.
+ */
+void sdp_conn_abort(struct sdp_conn *conn, int err, bool send_abort)
+{
+	struct sock *sk = conn->sk;
+
+	if (conn->state == TCP_CLOSE &&
+	    test_bit(SDP_CF_DESTROYING, &conn->flags))
+		return;
+	if (send_abort && conn->state != TCP_CLOSE)
+		sdp_send_ctl(conn, SDP_MID_ABORT, 0);
+	SDP_STAT_INC(sk, SDP_STAT_ABORTS);
+	if (err && sdp_sk(sk)->conn == conn && !sock_flag(sk, SOCK_DEAD)) {
+		WRITE_ONCE(sk->sk_err, err);
+		sk_error_report(sk);
+	}
+	conn->err = err;
+	sdp_conn_done(conn);
+}
+
+/* errno for a reset from the peer, as tcp_reset() picks it */
+int sdp_reset_errno(const struct sdp_conn *conn)
+{
+	switch (conn->state) {
+	case TCP_SYN_SENT:
+		return ECONNREFUSED;
+	case TCP_CLOSE_WAIT:
+		return EPIPE;
+	case TCP_CLOSE:
+		return 0;
+	default:
+		return ECONNRESET;
+	}
+}
+
+static void sdp_wait_tx_idle(struct sdp_conn *conn)
+{
+	struct sock *sk = conn->sk;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		bool idle;
+
+		lock_sock(sk);
+		sdp_conn_poll(conn);
+		idle = !conn->qp || !conn->tx_inflight;
+		release_sock(sk);
+		if (idle)
+			return;
+		msleep(10);
+	}
+}
+
+static void sdp_destroy_work(struct work_struct *work)
+{
+	struct sdp_conn *conn = container_of(work, struct sdp_conn,
+					     destroy_work);
+	struct sock *sk = conn->sk;
+	struct rdma_cm_id *id;
+	struct ib_cq *cq;
+
+	cancel_delayed_work_sync(&conn->timer_work);
+	sdp_wait_tx_idle(conn);
+	id = conn->id;
+	if (id && test_bit(SDP_CF_ESTABLISHED_CM, &conn->flags))
+		rdma_disconnect(id);
+	if (conn->qp) {
+		ib_drain_qp(conn->qp);
+		rdma_destroy_qp(id);
+	}
+	if (id)
+		rdma_destroy_id(id);
+	cancel_work_sync(&conn->cq_work);
+	lock_sock(sk);
+	cq = conn->cq;
+	conn->cq = NULL;
+	conn->qp = NULL;
+	conn->id = NULL;
+	conn->rx_posted = 0;
+	conn->tx_inflight = 0;
+	release_sock(sk);
+	if (cq)
+		ib_destroy_cq(cq);
+	sdp_conn_put(conn);	/* base reference */
+}
+
+static void sdp_timer_work(struct work_struct *work)
+{
+	struct sdp_conn *conn = container_of(to_delayed_work(work),
+					     struct sdp_conn, timer_work);
+	struct sock *sk = conn->sk;
+
+	lock_sock(sk);
+	sdp_conn_timer(conn);
+	release_sock(sk);
+}
+
+#define SDP_FIN_TIMEOUT		(60 * HZ)
+
+/* arm the timer for what the connection's state needs next */
+void sdp_conn_start_timer(struct sdp_conn *conn)
+{
+	if (sock_flag(conn->sk, SOCK_DEAD) && conn->state != TCP_CLOSE)
+		mod_delayed_work(sdp_wq, &conn->timer_work, SDP_FIN_TIMEOUT);
+}
+
+/*
+ * Timer: a connection that did not come up in time fails with ETIMEDOUT;
+ * an orphaned one that did not finish closing in time is aborted.
+ */
+void sdp_conn_timer(struct sdp_conn *conn)
+{
+	switch (conn->state) {
+	case TCP_SYN_SENT:
+	case TCP_SYN_RECV:
+		sdp_cm_fail(conn, ETIMEDOUT);
+		break;
+	case TCP_CLOSE:
+		break;
+	default:
+		if (sock_flag(conn->sk, SOCK_DEAD))
+			sdp_conn_abort(conn, ETIMEDOUT, true);
+		break;
+	}
+}

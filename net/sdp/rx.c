@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sdp receive side: the ring of pre-registered receive buffers, the
+ * handling of each received message (validated by wire.c first), and the
+ * stream read path. Received payload is copied out of the ring into skbs
+ * charged to the socket; a buffer is posted again only while the socket's
+ * receive memory allows, so a reader that stops reading stops its peer's
+ * credits, not the machine. Runs under lock_sock (see conn.c).
+ */
+#include <linux/uio.h>
+#include <linux/sched/signal.h>
+#include <net/sock.h>
+
+#include "sdp.h"
+
+static int sdp_rx_post_one(struct sdp_conn *conn)
+{
+	struct sdp_buf *b = &conn->rx_ring[conn->rx_head];
+	struct ib_recv_wr wr = {};
+	struct ib_sge sge;
+	int err;
+
+	if (b->posted)
+		return -EBUSY;
+	sge.addr = b->dma;
+	sge.length = conn->rx_size;
+	sge.lkey = conn->pd->local_dma_lkey;
+	wr.wr_cqe = &b->cqe;
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	err = ib_post_recv(conn->qp, &wr, NULL);
+	if (err)
+		return err;
+	b->posted = true;
+	conn->rx_posted++;
+	conn->rx_head = conn->rx_head + 1 == conn->rx_depth ?
+			0 : conn->rx_head + 1;
+	return 0;
+}
+
+/*
+ * Post receive buffers while the socket may take more data. One buffer is
+ * always kept posted so that the peer's control messages get through.
+ */
+int sdp_rx_fill(struct sdp_conn *conn)
+{
+	struct sock *sk = conn->sk;
+	int err;
+
+	if (!conn->qp || test_bit(SDP_CF_DESTROYING, &conn->flags))
+		return 0;
+	while (conn->rx_posted < conn->rx_depth) {
+		if (conn->rx_posted >= 1 &&
+		    atomic_read(&sk->sk_rmem_alloc) >= READ_ONCE(sk->sk_rcvbuf))
+			break;
+		err = sdp_rx_post_one(conn);
+		if (err)
+			return err == -EBUSY ? 0 : err;
+	}
+	return 0;
+}
+
+u32 sdp_conn_inq(const struct sdp_conn *conn)
+{
+	return conn->rcv_nxt - conn->copied_seq;
+}
+
+/* the reader freed memory: post buffers again and tell the peer */
+void sdp_conn_rx_consumed(struct sdp_conn *conn)
+{
+	if (sdp_rx_fill(conn))
+		sdp_conn_abort(conn, ECONNRESET, false);
+	else
+		sdp_conn_push(conn, false);
+}
+
+static void sdp_rx_fin(struct sdp_conn *conn)
+{
+	struct sock *sk = conn->sk;
+
+	set_bit(SDP_CF_FIN_RCVD, &conn->flags);
+	sk->sk_shutdown |= RCV_SHUTDOWN;
+	sock_set_flag(sk, SOCK_DONE);
+	switch (conn->state) {
+	case TCP_ESTABLISHED:
+		sdp_conn_set_state(conn, TCP_CLOSE_WAIT);
+		break;
+	case TCP_FIN_WAIT1:
+		/* our DisConn is posted but not yet completed */
+		sdp_conn_set_state(conn, TCP_CLOSING);
+		break;
+	case TCP_FIN_WAIT2:
+		sdp_conn_done(conn);
+		break;
+	default:
+		break;
+	}
+	sk->sk_state_change(sk);
+	if ((sk->sk_shutdown == SHUTDOWN_MASK) || conn->state == TCP_CLOSE)
+		sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_HUP);
+	else
+		sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_IN);
+}
+
+static int sdp_rx_data(struct sdp_conn *conn, const void *buf,
+		       const struct sdp_msg *m)
+{
+	struct sock *sk = conn->sk;
+	struct sk_buff *skb;
+	u32 len = m->data_len;
+
+	if (m->flags & SDP_F_OOB_PEND)
+		sdp_oob_announce(conn);
+	if (!len)
+		return 0;
+	if (sock_flag(sk, SOCK_DEAD) || test_bit(SDP_CF_FIN_RCVD, &conn->flags))
+		return -EPIPE;	/* data for a closed socket: reset */
+	skb = alloc_skb(len, GFP_KERNEL);
+	if (!skb)
+		return -ENOMEM;
+	skb_put_data(skb, buf + m->data_off, len);
+	SDP_SKB_CB(skb)->seq = conn->rcv_nxt;
+	skb_set_owner_r(skb, sk);
+	__skb_queue_tail(&conn->rxq, skb);
+	conn->rcv_nxt += len;
+	if (m->flags & SDP_F_OOB_PRES)
+		sdp_oob_arrive(conn, conn->rcv_nxt - 1,
+			       ((const u8 *)buf)[m->data_off + len - 1]);
+	sdp_stat_add(sk, SDP_STAT_BCOPY_RX_BYTES, len);
+	SDP_STAT_INC(sk, SDP_STAT_BCOPY_RX_MSGS);
+	sk->sk_data_ready(sk);
+	return 0;
+}
+
+void sdp_rx_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct sdp_buf *b = container_of(wc->wr_cqe, struct sdp_buf, cqe);
+	struct sdp_conn *conn = b->conn;
+	struct sock *sk = conn->sk;
+	struct sdp_msg m;
+	int credits, err;
+
+	b->posted = false;
+	conn->rx_posted--;
+	if (wc->status != IB_WC_SUCCESS) {
+		if (wc->status != IB_WC_WR_FLUSH_ERR &&
+		    conn->state != TCP_CLOSE) {
+			SDP_STAT_INC(sk, SDP_STAT_ABORTS_TRANSPORT);
+			sdp_conn_abort(conn, ECONNRESET, false);
+		}
+		return;
+	}
+	if (conn->state == TCP_CLOSE)
+		return;
+	ib_dma_sync_single_for_cpu(conn->pd->device, b->dma, wc->byte_len,
+				   DMA_FROM_DEVICE);
+	err = sdp_unpack_msg(b->data, wc->byte_len, conn->boundary, &m);
+	if (!err && m.mseq != conn->rx_mseq + 1)
+		err = -EBADMSG;
+	credits = err ? 0 : sdp_credits(conn->tx_mseq, m.mseq_ack, m.bufs);
+	if (credits < 0)
+		err = -EBADMSG;
+	if (err)
+		goto bad;
+	conn->rx_mseq = m.mseq;
+	conn->tx_credits = credits;
+	conn->last_rx_jiffies = jiffies;
+	conn->ka_probes = 0;
+
+	switch (m.mid) {
+	case SDP_MID_DATA:
+		err = sdp_rx_data(conn, b->data, &m);
+		if (err == -EPIPE) {
+			sdp_conn_abort(conn, 0, true);
+			return;
+		}
+		if (err) {
+			sdp_conn_abort(conn, ENOBUFS, true);
+			return;
+		}
+		break;
+	case SDP_MID_DISCONN:
+		sdp_rx_fin(conn);
+		break;
+	case SDP_MID_ABORT:
+		SDP_STAT_INC(sk, SDP_STAT_ABORTS_PEER);
+		sdp_conn_abort(conn, sdp_reset_errno(conn), false);
+		return;
+	default:
+		/* a message this connection never negotiated */
+		err = -EPROTO;
+		goto bad;
+	}
+	if (sdp_rx_fill(conn))
+		sdp_conn_abort(conn, ECONNRESET, false);
+	return;
+bad:
+	SDP_STAT_INC(sk, SDP_STAT_BAD_MESSAGES);
+	pr_debug("sdp: bad message from peer (%d), aborting\n", err);
+	sdp_conn_abort(conn, ECONNRESET, true);
+}
+
+static int sdp_recv_wait(struct sdp_conn *conn, long *timeo)
+{
+	struct sock *sk = conn->sk;
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	sk_wait_event(sk, timeo, conn->rcv_nxt != conn->copied_seq ||
+		      sk->sk_err || (sk->sk_shutdown & RCV_SHUTDOWN), &wait);
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return 0;
+}
+
+/*
+ * The stream read path, the way tcp_recvmsg() behaves: SO_RCVLOWAT and
+ * MSG_WAITALL targets, MSG_PEEK, MSG_TRUNC discarding, stops at the
+ * urgent mark. Under lock_sock.
+ */
+int sdp_conn_recvmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
+		     int flags, long *timeo)
+{
+	struct sock *sk = conn->sk;
+	bool peek = flags & MSG_PEEK;
+	u64 peek_seq = conn->copied_seq;
+	u64 *seq = peek ? &peek_seq : &conn->copied_seq;
+	int target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+	int copied = 0;
+	bool freed = false;
+	int err = 0;
+
+	do {
+		struct sk_buff *skb;
+		size_t avail = 0, chunk;
+		u32 offset;
+
+		skb_queue_walk(&conn->rxq, skb) {
+			offset = *seq - SDP_SKB_CB(skb)->seq;
+			if (offset < skb->len) {
+				avail = skb->len - offset;
+				break;
+			}
+		}
+		if (avail) {
+			bool skip;
+
+			chunk = sdp_oob_limit(conn, *seq,
+					      min_t(size_t, avail, len - copied),
+					      copied > 0, &skip);
+			if (skip) {
+				/* the urgent byte is kept aside: step over */
+				(*seq)++;
+				if (!peek)
+					sdp_oob_consumed(conn, *seq);
+				if (!peek && offset + 1 >= skb->len) {
+					__skb_unlink(skb, &conn->rxq);
+					kfree_skb(skb);
+					freed = true;
+				}
+				continue;
+			}
+			if (!chunk)
+				break;
+			if (!(flags & MSG_TRUNC)) {
+				err = skb_copy_datagram_msg(skb, offset, msg,
+							    chunk);
+				if (err) {
+					if (!copied)
+						copied = -EFAULT;
+					break;
+				}
+			}
+			*seq += chunk;
+			copied += chunk;
+			if (!peek)
+				sdp_oob_consumed(conn, *seq);
+			if (!peek && offset + chunk >= skb->len) {
+				__skb_unlink(skb, &conn->rxq);
+				kfree_skb(skb);
+				freed = true;
+			}
+			continue;
+		}
+		if (copied >= target)
+			break;
+		if (copied) {
+			if (sk->sk_err || sk->sk_state == TCP_CLOSE ||
+			    (sk->sk_shutdown & RCV_SHUTDOWN) || !*timeo ||
+			    signal_pending(current))
+				break;
+		} else {
+			if (sock_flag(sk, SOCK_DONE))
+				break;
+			if (sk->sk_err) {
+				copied = sock_error(sk);
+				break;
+			}
+			if (sk->sk_shutdown & RCV_SHUTDOWN)
+				break;
+			if (sk->sk_state == TCP_CLOSE) {
+				copied = -ENOTCONN;
+				break;
+			}
+			if (!*timeo) {
+				copied = -EAGAIN;
+				break;
+			}
+			if (signal_pending(current)) {
+				copied = sock_intr_errno(*timeo);
+				break;
+			}
+		}
+		if (freed) {
+			sdp_conn_rx_consumed(conn);
+			freed = false;
+		}
+		sdp_recv_wait(conn, timeo);
+	} while ((size_t)copied < len);
+
+	if (freed)
+		sdp_conn_rx_consumed(conn);
+	return copied;
+}

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sdp: internal declarations shared by the socket layer, the session
+ * engine, the RDMA glue and the admin code. See conn.c for the locking
+ * model.
+ */
+#ifndef _SDP_H
+#define _SDP_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/refcount.h>
+#include <linux/workqueue.h>
+#include <linux/skbuff.h>
+#include <net/sock.h>
+#include <net/netns/generic.h>
+#include <rdma/ib_verbs.h>
+#include <rdma/rdma_cm.h>
+#include <linux/sdp.h>
+
+#include "wire.h"
+
+extern int sdp_family;
+extern struct workqueue_struct *sdp_wq;
+extern unsigned int sdp_net_id;
+
+/* counters of /proc/net/sdp_stats, per network namespace */
+enum sdp_stat {
+	SDP_STAT_ACTIVE_OPENS,
+	SDP_STAT_PASSIVE_OPENS,
+	SDP_STAT_CONN_REFUSED,
+	SDP_STAT_BACKLOG_DROPS,
+	SDP_STAT_ABORTS,
+	SDP_STAT_ABORTS_LOCAL,
+	SDP_STAT_ABORTS_PEER,
+	SDP_STAT_ABORTS_TRANSPORT,
+	SDP_STAT_BCOPY_TX_BYTES,
+	SDP_STAT_BCOPY_RX_BYTES,
+	SDP_STAT_BCOPY_TX_MSGS,
+	SDP_STAT_BCOPY_RX_MSGS,
+	SDP_STAT_INLINE_TX_MSGS,
+	SDP_STAT_ZCOPY_TX_BYTES,
+	SDP_STAT_ZCOPY_RX_BYTES,
+	SDP_STAT_ZCOPY_FALLBACKS,
+	SDP_STAT_CREDIT_STALLS,
+	SDP_STAT_CREDIT_UPDATES,
+	SDP_STAT_OOB_TX,
+	SDP_STAT_OOB_RX,
+	SDP_STAT_BAD_MESSAGES,
+	SDP_STAT_KEEPALIVE_PROBES,
+	SDP_STAT_MAX
+};
+
+struct sdp_sysctl {
+	int zcopy_thresh;	/* bytes, 0 = off */
+	int inline_thresh;	/* bytes */
+	int rmem;		/* default receive buffer, bytes */
+	int wmem;		/* default send buffer, bytes */
+	int rx_depth;		/* receive ring entries */
+	int rcvsz;		/* size of one receive buffer */
+	int recv_poll_usec;	/* busy poll before sleeping in recv */
+	int keepalive_time;	/* seconds */
+	int max_msg;		/* SOCK_SEQPACKET message bound, bytes */
+};
+
+struct sdp_net {
+	struct sdp_sysctl	sysctl;
+	struct ctl_table_header	*sysctl_hdr;
+	atomic64_t		stats[SDP_STAT_MAX];
+};
+
+static inline struct sdp_net *sdp_net(const struct net *net)
+{
+	return net_generic(net, sdp_net_id);
+}
+
+static inline void sdp_stat_add(const struct sock *sk, enum sdp_stat s,
+				s64 v)
+{
+	atomic64_add(v, &sdp_net(sock_net(sk))->stats[s]);
+}
+
+#define SDP_STAT_INC(sk, s)	sdp_stat_add(sk, s, 1)
+
+#define SDP_MAX_TX		128	/* data send slots, at most */
+#define SDP_MAX_TX_SIZE		(256 * 1024)
+#define SDP_CTL_SLOTS		8	/* control message slots */
+#define SDP_CTL_SIZE		64
+
+/* one pre-registered buffer of a ring */
+struct sdp_buf {
+	struct ib_cqe	cqe;
+	struct sdp_conn	*conn;
+	void		*data;
+	u64		dma;
+	u32		len;		/* bytes filled (tx) */
+	u32		payload;	/* payload bytes in it (tx) */
+	u8		mid;		/* what it carries (tx) */
+	bool		oob;		/* last byte is the urgent byte (tx) */
+	bool		posted;
+};
+
+/*
+ * One RDMA connection of the session engine. It does not know the socket
+ * type: a SOCK_STREAM socket owns one, a SOCK_SEQPACKET one a table.
+ * Everything here is protected by the owning socket's lock (lock_sock),
+ * except where noted.
+ */
+struct sdp_conn {
+	refcount_t		ref;
+	struct sock		*sk;		/* owner; holds a reference */
+	struct sock		*listener;	/* passive, not accepted yet */
+	struct list_head	accept_node;	/* on listener's accept queue */
+	struct list_head	all_node;	/* sdp_conns, under sdp_conns_lock */
+	struct rdma_cm_id	*id;
+	struct ib_pd		*pd;
+	struct ib_cq		*cq;
+	struct ib_qp		*qp;
+	struct work_struct	cq_work;
+	struct work_struct	destroy_work;
+	struct delayed_work	timer_work;	/* keepalive, linger, fin timeout */
+	unsigned long		flags;		/* SDP_CF_* bits, atomic */
+
+	int			state;		/* TCP_* states */
+	int			err;
+	u32			caps;
+	bool			boundary;
+
+	/* receive */
+	struct sdp_buf		*rx_ring;
+	u32			rx_depth;
+	u32			rx_size;	/* our posted buffer size */
+	u32			rx_posted;	/* buffers posted now */
+	u32			rx_head;	/* next ring slot to post */
+	u32			rx_mseq;	/* last mseq received */
+	u32			rx_adv_bufs;	/* bufs in our last message */
+	u32			rx_adv_mseq;	/* rx_mseq at our last message */
+	struct sk_buff_head	rxq;
+	u64			rcv_nxt;	/* stream bytes received */
+	u64			copied_seq;	/* stream bytes read */
+	struct sdp_urg		urg;
+
+	/* send */
+	struct sdp_buf		*tx_ring;
+	struct sdp_buf		*ctl_ring;
+	u32			ctl_used;
+	u32			tx_depth;
+	u32			tx_size;	/* peer's buffer size */
+	u32			tx_tail;	/* oldest slot in use */
+	u32			tx_post;	/* next filled slot to post */
+	u32			tx_head;	/* next slot to fill, or partial */
+	u32			tx_used;	/* slots in use, partial included */
+	bool			tx_partial;	/* tx_head is being filled */
+	u32			tx_unposted;	/* filled slots not posted */
+	u32			tx_inflight;	/* posted, not completed */
+	u32			tx_mseq;	/* last mseq sent */
+	int			tx_credits;
+	u32			max_inline;
+	u64			snd_nxt;	/* stream bytes queued */
+	u64			snd_una;	/* stream bytes completed */
+	u8			oob_flags;	/* pending OOB_PEND to send */
+	bool			fin_queued;
+	bool			nodelay;
+	bool			cork;
+
+	struct sockaddr_storage	local;
+	struct sockaddr_storage	peer;
+	sdp_assoc_t		assoc_id;
+	unsigned long		last_rx_jiffies;
+	u32			ka_probes;
+};
+
+/* conn->flags */
+#define SDP_CF_DESTROYING	0
+#define SDP_CF_QP_READY		1
+#define SDP_CF_ESTABLISHED_CM	2
+#define SDP_CF_DISCONNECTED	3
+#define SDP_CF_ACCEPTED		4
+#define SDP_CF_FIN_RCVD		5
+#define SDP_CF_FIN_SENT		6
+
+/* the socket */
+struct sdp_sock {
+	struct sock		sk;
+	struct hlist_node	all_node;	/* sdp_socks, for /proc/net/sdp */
+	struct rdma_cm_id	*id;		/* bound / listening id */
+	struct sdp_conn		*conn;		/* SOCK_STREAM: the connection */
+	struct list_head	accept_q;	/* listener: established children */
+	int			pending;	/* listener: children in set-up */
+	struct sockaddr_storage	bound;
+	bool			bound_set;
+	bool			reuse;
+	bool			v6only;
+	int			zcopy_thresh;
+	bool			nodelay;
+	bool			cork;
+	int			keepidle;	/* seconds */
+	int			keepintvl;
+	int			keepcnt;
+	int			ipv;		/* 4 or 6: family of the socket */
+};
+
+static inline struct sdp_sock *sdp_sk(const struct sock *sk)
+{
+	return (struct sdp_sock *)sk;
+}
+
+extern struct proto sdp_proto;
+extern const struct proto_ops sdp_stream_ops;
+extern const struct proto_ops sdp_seqpacket_ops;
+
+/* af_sdp.c */
+struct sock *sdp_sk_alloc(struct net *net, struct socket *sock, int type,
+			  int protocol, int kern);
+int sdp_addr_check(const struct sockaddr *uaddr, int addr_len,
+		   struct sockaddr_storage *out);
+int sdp_fill_name(const struct sock *sk, const struct sockaddr_storage *ss,
+		  struct sockaddr *uaddr);
+
+/* dev.c */
+int sdp_dev_init(void);
+void sdp_dev_exit(void);
+int sdp_dev_count(void);
+
+/* conn.c: the session engine */
+struct sdp_conn *sdp_conn_alloc(struct sock *sk, gfp_t gfp);
+void sdp_conn_get(struct sdp_conn *conn);
+void sdp_conn_put(struct sdp_conn *conn);
+int sdp_conn_setup_qp(struct sdp_conn *conn, u32 peer_rcvsz, u16 peer_bufs);
+int sdp_conn_post_initial(struct sdp_conn *conn);
+int sdp_conn_set_peer(struct sdp_conn *conn, u32 peer_rcvsz, u16 peer_bufs);
+void sdp_conn_done(struct sdp_conn *conn);
+int sdp_reset_errno(const struct sdp_conn *conn);
+void sdp_conn_timer(struct sdp_conn *conn);
+
+/* tx.c */
+void sdp_tx_done(struct ib_cq *cq, struct ib_wc *wc);
+int sdp_send_ctl(struct sdp_conn *conn, u8 mid, u8 flags);
+void sdp_tx_after_poll(struct sdp_conn *conn);
+
+/* oob.c */
+void sdp_oob_announce(struct sdp_conn *conn);
+void sdp_oob_arrive(struct sdp_conn *conn, u64 off, u8 byte);
+bool sdp_oob_at_mark(const struct sdp_conn *conn, u64 seq);
+bool sdp_oob_hides_byte(const struct sdp_conn *conn);
+size_t sdp_oob_limit(const struct sdp_conn *conn, u64 seq, size_t len,
+		     bool copied, bool *skip);
+void sdp_oob_consumed(struct sdp_conn *conn, u64 seq);
+int sdp_oob_recv(struct sdp_conn *conn, struct msghdr *msg, size_t len,
+		 int flags);
+
+/* rx.c */
+struct sdp_skb_cb {
+	u64	seq;		/* stream offset of the first byte */
+};
+
+#define SDP_SKB_CB(skb)	((struct sdp_skb_cb *)(skb)->cb)
+
+static inline u64 sdp_skb_end_seq(const struct sk_buff *skb)
+{
+	return SDP_SKB_CB(skb)->seq + skb->len;
+}
+
+void sdp_rx_done(struct ib_cq *cq, struct ib_wc *wc);
+int sdp_rx_fill(struct sdp_conn *conn);
+void sdp_conn_set_state(struct sdp_conn *conn, int state);
+void sdp_conn_abort(struct sdp_conn *conn, int err, bool send_abort);
+void sdp_conn_schedule_destroy(struct sdp_conn *conn);
+void sdp_conn_poll(struct sdp_conn *conn);
+int sdp_conn_send_fin(struct sdp_conn *conn);
+void sdp_conn_push(struct sdp_conn *conn, bool force);
+int sdp_conn_sendmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
+		     long *timeo);
+int sdp_conn_recvmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
+		     int flags, long *timeo);
+void sdp_conn_rx_consumed(struct sdp_conn *conn);
+u32 sdp_conn_inq(const struct sdp_conn *conn);
+u32 sdp_conn_outq(const struct sdp_conn *conn);
+u32 sdp_conn_unsent(const struct sdp_conn *conn);
+bool sdp_conn_writable(const struct sdp_conn *conn);
+void sdp_conn_start_timer(struct sdp_conn *conn);
+int sdp_conn_send_oob_pend(struct sdp_conn *conn);
+
+extern spinlock_t sdp_conns_lock;
+extern struct list_head sdp_conns;
+extern spinlock_t sdp_socks_lock;
+extern struct hlist_head sdp_socks;
+
+/* cm.c: rdma_cm glue */
+int sdp_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev);
+int sdp_cm_listen_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev);
+struct rdma_cm_id *sdp_cm_create_id(struct sock *sk, void *ctx, bool listen);
+int sdp_cm_connect(struct sdp_conn *conn, struct rdma_cm_id *id,
+		   const struct sockaddr_storage *src,
+		   const struct sockaddr_storage *dst);
+void sdp_listener_flush(struct sock *sk);
+void sdp_cm_fail(struct sdp_conn *conn, int err);
+void sdp_child_release(struct sdp_conn *conn);
+
+/* stream.c */
+int sdp_stream_init_sock(struct sock *sk);
+
+/* sysctl.c and proc.c */
+int sdp_admin_init(void);
+void sdp_admin_exit(void);
+int sdp_proc_init_net(struct net *net);
+void sdp_proc_exit_net(struct net *net);
+
+#endif /* _SDP_H */
