@@ -264,17 +264,17 @@ void sdp_conn_set_state(struct sdp_conn *conn, int state)
  */
 void sdp_conn_poll(struct sdp_conn *conn)
 {
-	struct ib_wc wc[16];
+	struct ib_wc *wc = conn->wc;
 	int n, i, budget = 512;
 
 	if (!conn->cq)
 		return;
 	do {
-		n = ib_poll_cq(conn->cq, ARRAY_SIZE(wc), wc);
+		n = ib_poll_cq(conn->cq, SDP_POLL_BATCH, wc);
 		for (i = 0; i < n; i++)
 			wc[i].wr_cqe->done(conn->cq, &wc[i]);
 		budget -= max(n, 0);
-		if (n == ARRAY_SIZE(wc))
+		if (n == SDP_POLL_BATCH)
 			continue;
 		if (ib_req_notify_cq(conn->cq, IB_CQ_NEXT_COMP |
 				     IB_CQ_REPORT_MISSED_EVENTS) <= 0)

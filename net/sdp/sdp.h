@@ -86,6 +86,7 @@ static inline void sdp_stat_add(const struct sock *sk, enum sdp_stat s,
 #define SDP_MAX_TX_SIZE		(256 * 1024)
 #define SDP_CTL_SLOTS		8	/* control message slots */
 #define SDP_CTL_SIZE		64
+#define SDP_POLL_BATCH		16
 
 /* one pre-registered buffer of a ring */
 struct sdp_buf {
@@ -117,6 +118,7 @@ struct sdp_conn {
 	struct ib_cq		*cq;
 	struct ib_qp		*qp;
 	struct work_struct	cq_work;
+	struct ib_wc		wc[SDP_POLL_BATCH];	/* for cq polling */
 	struct work_struct	destroy_work;
 	struct delayed_work	timer_work;	/* keepalive, linger, fin timeout */
 	unsigned long		flags;		/* SDP_CF_* bits, atomic */
