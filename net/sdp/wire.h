@@ -263,7 +263,7 @@ int sdp_credits(u32 tx_mseq, u32 mseq_ack, u16 bufs);
  * - Ordinary reads (tcp_recvmsg_locked), on copied_seq or on the peek
  *   position alike: a read that has copied something stops when it
  *   reaches urg_seq; a read standing on urg_seq skips the urgent byte
- *   without !SO_OOBINLINE (copied_seq + 1, also after the byte was read
+ *   without SO_OOBINLINE (copied_seq + 1, also after the byte was read
  *   with MSG_OOB) and goes on; with SO_OOBINLINE it returns the byte in
  *   stream order and goes on; a read never copies across the mark.
  * - Once copied_seq has passed urg_seq, urg_data = 0 (a MSG_PEEK does not

@@ -938,7 +938,9 @@ static void wire_test_credits_impossible(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sdp_credits(5, 6, 16), -1);
 	KUNIT_EXPECT_EQ(test, sdp_credits(0xffffffff, 0, 16), -1);
 	KUNIT_EXPECT_EQ(test, sdp_credits(0, 0x80000000, 16), -1);
-	KUNIT_EXPECT_EQ(test, sdp_credits(0x7fffffff, 0xffffffff, 16), 0);
+	/* the boundary: 2^31 - 1 in flight is possible, 2^31 is not */
+	KUNIT_EXPECT_EQ(test, sdp_credits(0x7ffffffe, 0xffffffff, 16), 0);
+	KUNIT_EXPECT_EQ(test, sdp_credits(0x7fffffff, 0xffffffff, 16), -1);
 	/* ahead across the wrap */
 	KUNIT_EXPECT_EQ(test, sdp_credits(0xfffffffe, 1, 16), -1);
 	KUNIT_EXPECT_EQ(test, sdp_credits(0xffffffff, 0, 0), -1);
