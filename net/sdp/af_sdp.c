@@ -25,6 +25,7 @@ struct proto sdp_proto = {
 	.name		= "SDP",
 	.owner		= THIS_MODULE,
 	.obj_size	= sizeof(struct sdp_sock),
+	.keepalive	= sdp_keepalive,
 };
 
 static void sdp_sk_destruct(struct sock *sk)

@@ -14,6 +14,7 @@
 #include <rdma/ib_cm.h>
 
 #include "sdp.h"
+#include "trace.h"
 
 #define SDP_RESOLVE_MS		2000
 #define SDP_CONNECT_TIMEOUT	(10 * HZ)
@@ -196,8 +197,7 @@ int sdp_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 	struct sock *sk = conn->sk;
 	bool child_ready = false;
 
-	pr_debug("sdp: cm event %s status %d\n", rdma_event_msg(ev->event),
-		 ev->status);
+	trace_sdp_cm_event(conn, ev->event, ev->status);
 	lock_sock(sk);
 	if (test_bit(SDP_CF_DESTROYING, &conn->flags))
 		goto out;
@@ -315,8 +315,7 @@ static int sdp_cm_connect_request(struct rdma_cm_id *id,
 			       ev->param.conn.private_data_len, &hi);
 	if (err) {
 		SDP_STAT_INC(lsk, SDP_STAT_BAD_MESSAGES);
-		sdp_cm_reject(id, err == -EPROTO ? SDP_REJ_VERSION :
-			      SDP_REJ_BAD_HELLO);
+		sdp_cm_reject(id, sdp_hello_rej_reason(err));
 		return 1;
 	}
 	lock_sock(lsk);
@@ -397,6 +396,36 @@ fail_nosk:
 	return 1;
 }
 
+/*
+ * The device a bound or listening id sits on goes away: rdma_cm waits for
+ * the id to be destroyed, so give it up (returning 1 destroys it) unless
+ * close() already took it. A listener stops listening (accept() then
+ * fails with EINVAL) and resets its queued children; both report ENODEV.
+ */
+static int sdp_cm_bound_removed(struct rdma_cm_id *id, struct sock *lsk)
+{
+	struct sdp_sock *lssk = sdp_sk(lsk);
+	bool listener;
+
+	lock_sock(lsk);
+	if (lssk->id != id) {
+		release_sock(lsk);
+		return 0;
+	}
+	lssk->id = NULL;
+	lssk->bound_set = false;
+	listener = lsk->sk_state == TCP_LISTEN;
+	if (listener)
+		WRITE_ONCE(lsk->sk_state, TCP_CLOSE);
+	WRITE_ONCE(lsk->sk_err, ENODEV);
+	sk_error_report(lsk);
+	lsk->sk_state_change(lsk);
+	release_sock(lsk);
+	if (listener)
+		sdp_listener_flush(lsk);
+	return 1;
+}
+
 int sdp_cm_listen_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 {
 	struct sock *lsk = id->context;
@@ -406,12 +435,7 @@ int sdp_cm_listen_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 	case RDMA_CM_EVENT_CONNECT_REQUEST:
 		return sdp_cm_connect_request(id, ev);
 	case RDMA_CM_EVENT_DEVICE_REMOVAL:
-		/* the listener's own id was bound to this device */
-		lock_sock(lsk);
-		WRITE_ONCE(lsk->sk_err, ENODEV);
-		sk_error_report(lsk);
-		release_sock(lsk);
-		return 0;
+		return sdp_cm_bound_removed(id, lsk);
 	default:
 		return 0;
 	}

@@ -30,6 +30,8 @@
 #include <linux/delay.h>
 
 #include "sdp.h"
+#define CREATE_TRACE_POINTS
+#include "trace.h"
 
 DEFINE_SPINLOCK(sdp_conns_lock);
 LIST_HEAD(sdp_conns);
@@ -252,6 +254,7 @@ void sdp_conn_set_state(struct sdp_conn *conn, int state)
 {
 	struct sock *sk = conn->sk;
 
+	trace_sdp_state(conn, conn->state, state);
 	conn->state = state;
 	/* a stream socket's state is its one connection's */
 	if (sk->sk_type == SOCK_STREAM)
@@ -312,7 +315,6 @@ void sdp_conn_done(struct sdp_conn *conn)
 
 	sdp_conn_set_state(conn, TCP_CLOSE);
 	if (sdp_sk(sk)->conn == conn) {
-		sock_set_flag(sk, SOCK_DONE);
 		sk->sk_shutdown = SHUTDOWN_MASK;
 		if (sk->sk_socket)
 			sk->sk_socket->state = SS_UNCONNECTED;
@@ -333,6 +335,7 @@ void sdp_conn_abort(struct sdp_conn *conn, int err, bool send_abort)
 	if (conn->state == TCP_CLOSE &&
 	    test_bit(SDP_CF_DESTROYING, &conn->flags))
 		return;
+	trace_sdp_abort(conn, conn->state, err, send_abort);
 	if (send_abort && conn->state != TCP_CLOSE)
 		sdp_send_ctl(conn, SDP_MID_ABORT, 0);
 	SDP_STAT_INC(sk, SDP_STAT_ABORTS);
@@ -377,36 +380,54 @@ static void sdp_wait_tx_idle(struct sdp_conn *conn)
 	}
 }
 
+/*
+ * Tear the RDMA side down, in an order that keeps every completion and
+ * event handler safe, and release every verbs object before the cm_id:
+ * rdma_cm lets a removed device go once the last id is destroyed.
+ */
 static void sdp_destroy_work(struct work_struct *work)
 {
 	struct sdp_conn *conn = container_of(work, struct sdp_conn,
 					     destroy_work);
 	struct sock *sk = conn->sk;
-	struct rdma_cm_id *id;
+	struct rdma_cm_id *id = conn->id;
+	struct ib_pd *pd;
 	struct ib_cq *cq;
 
 	cancel_delayed_work_sync(&conn->timer_work);
 	sdp_wait_tx_idle(conn);
-	id = conn->id;
 	if (id && test_bit(SDP_CF_ESTABLISHED_CM, &conn->flags))
 		rdma_disconnect(id);
 	if (conn->qp) {
 		ib_drain_qp(conn->qp);
 		rdma_destroy_qp(id);
 	}
-	if (id)
-		rdma_destroy_id(id);
-	cancel_work_sync(&conn->cq_work);
 	lock_sock(sk);
 	cq = conn->cq;
 	conn->cq = NULL;
 	conn->qp = NULL;
-	conn->id = NULL;
+	clear_bit(SDP_CF_QP_READY, &conn->flags);
 	conn->rx_posted = 0;
 	conn->tx_inflight = 0;
+	conn->tx_partial = false;
+	conn->tx_unposted = 0;
+	conn->tx_used = 0;
 	release_sock(sk);
+	cancel_work_sync(&conn->cq_work);
 	if (cq)
 		ib_destroy_cq(cq);
+	lock_sock(sk);
+	sdp_conn_free_rings(conn);
+	pd = conn->pd;
+	conn->pd = NULL;
+	release_sock(sk);
+	if (pd)
+		ib_dealloc_pd(pd);
+	if (id)
+		rdma_destroy_id(id);
+	lock_sock(sk);
+	conn->id = NULL;
+	release_sock(sk);
 	sdp_conn_put(conn);	/* base reference */
 }
 
@@ -426,16 +447,100 @@ static void sdp_timer_work(struct work_struct *work)
 /* arm the timer for what the connection's state needs next */
 void sdp_conn_start_timer(struct sdp_conn *conn)
 {
-	if (sock_flag(conn->sk, SOCK_DEAD) && conn->state != TCP_CLOSE)
+	struct sock *sk = conn->sk;
+
+	if (conn->state == TCP_CLOSE || conn->state == TCP_SYN_SENT ||
+	    conn->state == TCP_SYN_RECV)
+		return;
+	if (sock_flag(sk, SOCK_DEAD))
 		mod_delayed_work(sdp_wq, &conn->timer_work, SDP_FIN_TIMEOUT);
+	else if (sock_flag(sk, SOCK_KEEPOPEN))
+		mod_delayed_work(sdp_wq, &conn->timer_work,
+				 sdp_sk(sk)->keepidle * HZ);
+}
+
+/* SO_KEEPALIVE was set or cleared (sock_setsockopt holds lock_sock) */
+void sdp_keepalive(struct sock *sk, int val)
+{
+	struct sdp_conn *conn = sdp_sk(sk)->conn;
+
+	if (!conn)
+		return;
+	if (val) {
+		sock_set_flag(sk, SOCK_KEEPOPEN);
+		sdp_conn_start_timer(conn);
+	} else if (!sock_flag(sk, SOCK_DEAD)) {
+		cancel_delayed_work(&conn->timer_work);
+	}
+}
+
+static void sdp_ka_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct sdp_conn *conn = container_of(wc->wr_cqe, struct sdp_conn,
+					     ka_cqe);
+
+	conn->ka_posted = false;
+	if (wc->status == IB_WC_SUCCESS) {
+		/* the peer's adapter answered: it is alive */
+		conn->ka_probes = 0;
+		conn->last_rx_jiffies = jiffies;
+	} else if (wc->status != IB_WC_WR_FLUSH_ERR &&
+		   conn->state != TCP_CLOSE) {
+		SDP_STAT_INC(conn->sk, SDP_STAT_ABORTS_TRANSPORT);
+		sdp_conn_abort(conn, ETIMEDOUT, false);
+	}
+}
+
+/*
+ * Keepalive probe (wire.md): a zero-length RDMA WRITE. It needs no credit
+ * and no buffer at the peer; a dead peer shows as a transport error.
+ */
+static int sdp_post_probe(struct sdp_conn *conn)
+{
+	struct ib_rdma_wr wr = {};
+	int err;
+
+	if (conn->ka_posted || !conn->qp)
+		return 0;
+	conn->ka_cqe.done = sdp_ka_done;
+	wr.wr.wr_cqe = &conn->ka_cqe;
+	wr.wr.opcode = IB_WR_RDMA_WRITE;
+	wr.wr.send_flags = IB_SEND_SIGNALED;
+	err = ib_post_send(conn->qp, &wr.wr, NULL);
+	if (!err) {
+		conn->ka_posted = true;
+		SDP_STAT_INC(conn->sk, SDP_STAT_KEEPALIVE_PROBES);
+	}
+	return err;
+}
+
+static void sdp_conn_keepalive(struct sdp_conn *conn)
+{
+	struct sdp_sock *ssk = sdp_sk(conn->sk);
+	unsigned long idle = jiffies - conn->last_rx_jiffies;
+	unsigned long keepidle = ssk->keepidle * HZ;
+
+	if (idle < keepidle) {
+		mod_delayed_work(sdp_wq, &conn->timer_work, keepidle - idle);
+		return;
+	}
+	if (conn->ka_probes >= ssk->keepcnt || sdp_post_probe(conn)) {
+		sdp_conn_abort(conn, ETIMEDOUT, false);
+		return;
+	}
+	conn->ka_probes++;
+	mod_delayed_work(sdp_wq, &conn->timer_work, ssk->keepintvl * HZ);
 }
 
 /*
  * Timer: a connection that did not come up in time fails with ETIMEDOUT;
- * an orphaned one that did not finish closing in time is aborted.
+ * an orphaned one that did not finish closing in time is aborted; an idle
+ * one with SO_KEEPALIVE is probed.
  */
 void sdp_conn_timer(struct sdp_conn *conn)
 {
+	struct sock *sk = conn->sk;
+
 	switch (conn->state) {
 	case TCP_SYN_SENT:
 	case TCP_SYN_RECV:
@@ -444,8 +549,10 @@ void sdp_conn_timer(struct sdp_conn *conn)
 	case TCP_CLOSE:
 		break;
 	default:
-		if (sock_flag(conn->sk, SOCK_DEAD))
+		if (sock_flag(sk, SOCK_DEAD))
 			sdp_conn_abort(conn, ETIMEDOUT, true);
+		else if (sock_flag(sk, SOCK_KEEPOPEN))
+			sdp_conn_keepalive(conn);
 		break;
 	}
 }

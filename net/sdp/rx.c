@@ -12,6 +12,7 @@
 #include <net/sock.h>
 
 #include "sdp.h"
+#include "trace.h"
 
 static int sdp_rx_post_one(struct sdp_conn *conn)
 {
@@ -162,6 +163,7 @@ void sdp_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 		err = -EBADMSG;
 	if (err)
 		goto bad;
+	trace_sdp_recv(conn, m.mid, m.flags, m.len, m.mseq, credits);
 	conn->rx_mseq = m.mseq;
 	conn->tx_credits = credits;
 	conn->last_rx_jiffies = jiffies;
@@ -200,14 +202,34 @@ bad:
 	sdp_conn_abort(conn, ECONNRESET, true);
 }
 
+static bool sdp_recv_ready(const struct sdp_conn *conn)
+{
+	const struct sock *sk = conn->sk;
+
+	return conn->rcv_nxt != conn->copied_seq || sk->sk_err ||
+	       (sk->sk_shutdown & RCV_SHUTDOWN);
+}
+
 static int sdp_recv_wait(struct sdp_conn *conn, long *timeo)
 {
 	struct sock *sk = conn->sk;
+	unsigned int usec = READ_ONCE(sdp_net(sock_net(sk))->sysctl.recv_poll_usec);
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 
+	/* net.sdp.recv_poll_usec: poll the CQ a while before sleeping */
+	if (usec) {
+		u64 end = local_clock() + (u64)usec * NSEC_PER_USEC;
+
+		do {
+			sdp_conn_poll(conn);
+			if (sdp_recv_ready(conn))
+				return 0;
+			cond_resched();
+		} while (local_clock() < end && !signal_pending(current));
+	}
+
 	add_wait_queue(sk_sleep(sk), &wait);
-	sk_wait_event(sk, timeo, conn->rcv_nxt != conn->copied_seq ||
-		      sk->sk_err || (sk->sk_shutdown & RCV_SHUTDOWN), &wait);
+	sk_wait_event(sk, timeo, sdp_recv_ready(conn), &wait);
 	remove_wait_queue(sk_sleep(sk), &wait);
 	return 0;
 }

@@ -170,6 +170,8 @@ struct sdp_conn {
 	sdp_assoc_t		assoc_id;
 	unsigned long		last_rx_jiffies;
 	u32			ka_probes;
+	bool			ka_posted;
+	struct ib_cqe		ka_cqe;		/* keepalive probe */
 };
 
 /* conn->flags */
@@ -234,6 +236,7 @@ int sdp_conn_set_peer(struct sdp_conn *conn, u32 peer_rcvsz, u16 peer_bufs);
 void sdp_conn_done(struct sdp_conn *conn);
 int sdp_reset_errno(const struct sdp_conn *conn);
 void sdp_conn_timer(struct sdp_conn *conn);
+void sdp_keepalive(struct sock *sk, int val);
 
 /* tx.c */
 void sdp_tx_done(struct ib_cq *cq, struct ib_wc *wc);

@@ -11,6 +11,7 @@
 #include <net/sock.h>
 
 #include "sdp.h"
+#include "trace.h"
 
 static u32 sdp_ring_next(u32 i, u32 n)
 {
@@ -48,6 +49,8 @@ static int sdp_post(struct sdp_conn *conn, struct sdp_buf *b, u8 mid,
 		pr_debug("sdp: post_send failed %d\n", err);
 		return err;
 	}
+	trace_sdp_send(conn, mid, flags, b->len, conn->tx_mseq + 1,
+		       conn->tx_credits - 1);
 	b->mid = mid;
 	b->posted = true;
 	conn->tx_mseq++;
@@ -106,6 +109,8 @@ u32 sdp_conn_unsent(const struct sdp_conn *conn)
 {
 	u32 i, n = 0, slot = conn->tx_post;
 
+	if (!conn->tx_ring)
+		return 0;
 	for (i = 0; i < conn->tx_unposted; i++) {
 		n += conn->tx_ring[slot].payload;
 		slot = sdp_ring_next(slot, conn->tx_depth);
@@ -280,6 +285,10 @@ int sdp_conn_sendmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 		struct sdp_buf *b;
 		size_t room, chunk;
 
+		if (!sdp_can_send(conn)) {
+			err = -EPIPE;
+			break;
+		}
 		if (!conn->tx_partial) {
 			if (!sdp_conn_writable(conn)) {
 				sdp_conn_push(conn, true);
