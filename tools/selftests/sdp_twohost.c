@@ -394,8 +394,11 @@ static void session_end(struct session *ss, const struct fam *f)
 		return;
 	EXPECT_TRUE("server quits", client_quit(f, ss->port));
 	server_wait(&ss->sv);
-	diag("server: served %d, failures %d", ss->sv.served, ss->sv.failures);
+	diag("server: served %d, failures %d, still open %d", ss->sv.served,
+	     ss->sv.failures, ss->sv.active);
 	EXPECT_TRUE("server saw no failures", ss->sv.failures == 0);
+	/* a server connection still waiting means an error never reached it */
+	EXPECT_TRUE("no server connection left hanging", ss->sv.active == 0);
 }
 
 static void one_xfer(const struct fam *f, uint16_t port, const char *label,
@@ -523,12 +526,14 @@ TEST_PLAIN_T(serve, 900)
 		char lb[64];
 
 		server_wait(&sv[i]);
-		diag("%s: served %d connections, %d failures, quit %d", fams[i]->name,
-		     sv[i].served, sv[i].failures, sv[i].quit);
+		diag("%s: served %d connections, %d failures, quit %d, still open %d",
+		     fams[i]->name, sv[i].served, sv[i].failures, sv[i].quit, sv[i].active);
 		snprintf(lb, sizeof(lb), "%s client said quit", fams[i]->name);
 		EXPECT_TRUE(lb, sv[i].quit);
 		snprintf(lb, sizeof(lb), "%s connections without failure", fams[i]->name);
 		EXPECT_TRUE(lb, sv[i].failures == 0 && sv[i].served > 1);
+		snprintf(lb, sizeof(lb), "%s no connection left hanging", fams[i]->name);
+		EXPECT_TRUE(lb, sv[i].active == 0);
 	}
 }
 
