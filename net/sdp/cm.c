@@ -161,8 +161,6 @@ static void sdp_cm_established(struct sdp_conn *conn,
 	sdp_conn_set_state(conn, TCP_ESTABLISHED);
 	cancel_delayed_work(&conn->timer_work);
 	sdp_conn_start_timer(conn);
-	if (sk->sk_socket && !conn->listener)
-		sk->sk_socket->state = SS_CONNECTED;
 	sk->sk_state_change(sk);
 	sk->sk_write_space(sk);
 	sdp_conn_push(conn, false);

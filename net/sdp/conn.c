@@ -314,11 +314,8 @@ void sdp_conn_done(struct sdp_conn *conn)
 	struct sock *sk = conn->sk;
 
 	sdp_conn_set_state(conn, TCP_CLOSE);
-	if (sdp_sk(sk)->conn == conn) {
+	if (sdp_sk(sk)->conn == conn)
 		sk->sk_shutdown = SHUTDOWN_MASK;
-		if (sk->sk_socket)
-			sk->sk_socket->state = SS_UNCONNECTED;
-	}
 	sk->sk_state_change(sk);
 	sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_HUP);
 	sdp_conn_schedule_destroy(conn);

@@ -114,8 +114,16 @@ static int sdp_rx_data(struct sdp_conn *conn, const void *buf,
 		sdp_oob_announce(conn);
 	if (!len)
 		return 0;
-	if (sock_flag(sk, SOCK_DEAD) || test_bit(SDP_CF_FIN_RCVD, &conn->flags))
-		return -EPIPE;	/* data for a closed socket: reset */
+	/*
+	 * Data for a closed socket, after the peer's DisConn, or for a socket
+	 * that shut its receive side and is closing: reset, as TCP does.
+	 */
+	if (sock_flag(sk, SOCK_DEAD) ||
+	    test_bit(SDP_CF_FIN_RCVD, &conn->flags) ||
+	    ((sk->sk_shutdown & RCV_SHUTDOWN) &&
+	     ((1 << conn->state) & (TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 |
+				    TCPF_CLOSING | TCPF_LAST_ACK))))
+		return -EPIPE;
 	skb = alloc_skb(len, GFP_KERNEL);
 	if (!skb)
 		return -ENOMEM;
@@ -173,7 +181,7 @@ void sdp_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 	case SDP_MID_DATA:
 		err = sdp_rx_data(conn, b->data, &m);
 		if (err == -EPIPE) {
-			sdp_conn_abort(conn, 0, true);
+			sdp_conn_abort(conn, sdp_reset_errno(conn), true);
 			return;
 		}
 		if (err) {

@@ -14,6 +14,8 @@
 #include <linux/sched/signal.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
+#include <net/addrconf.h>
+#include <net/route.h>
 
 #include "sdp.h"
 
@@ -92,10 +94,37 @@ static int sdp_stream_addr(struct sock *sk, struct sockaddr *uaddr,
 	return sdp_addr_check(uaddr, addr_len, ss);
 }
 
-static int sdp_map_cm_errno(int err)
+static bool sdp_addr_any(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET6)
+		return ipv6_addr_any(&((struct sockaddr_in6 *)ss)->sin6_addr);
+	return ((struct sockaddr_in *)ss)->sin_addr.s_addr == htonl(INADDR_ANY);
+}
+
+static bool sdp_addr_local(struct net *net, const struct sockaddr_storage *ss)
+{
+	if (sdp_addr_any(ss))
+		return true;
+	if (ss->ss_family == AF_INET6)
+		return ipv6_chk_addr(net,
+				     &((struct sockaddr_in6 *)ss)->sin6_addr,
+				     NULL, 0);
+	return inet_addr_type(net, ((struct sockaddr_in *)ss)->sin_addr.s_addr) ==
+	       RTN_LOCAL;
+}
+
+/*
+ * rdma_cm answers a port clash that involves a wildcard address with
+ * EADDRNOTAVAIL and an address without an RDMA device with ENODEV; TCP
+ * says EADDRINUSE and EADDRNOTAVAIL.
+ */
+static int sdp_map_cm_errno(struct sock *sk, int err,
+			    const struct sockaddr_storage *ss)
 {
 	if (err == -ENODEV)
 		return -EADDRNOTAVAIL;
+	if (err == -EADDRNOTAVAIL && ss && sdp_addr_local(sock_net(sk), ss))
+		return -EADDRINUSE;
 	return err;
 }
 
@@ -108,9 +137,19 @@ static int sdp_stream_bind(struct socket *sock, struct sockaddr *uaddr,
 	struct rdma_cm_id *id;
 	int err;
 
-	err = sdp_stream_addr(sk, uaddr, addr_len, &ss);
-	if (err)
-		return err;
+	/* inet_bind takes AF_UNSPEC with INADDR_ANY as AF_INET */
+	if (addr_len >= (int)sizeof(struct sockaddr_in) &&
+	    uaddr->sa_family == AF_UNSPEC &&
+	    ((struct sockaddr_in *)uaddr)->sin_addr.s_addr ==
+	    htonl(INADDR_ANY)) {
+		memset(&ss, 0, sizeof(ss));
+		memcpy(&ss, uaddr, sizeof(struct sockaddr_in));
+		ss.ss_family = AF_INET;
+	} else {
+		err = sdp_stream_addr(sk, uaddr, addr_len, &ss);
+		if (err)
+			return err;
+	}
 	lock_sock(sk);
 	if (ssk->bound_set || sk->sk_state != TCP_CLOSE || ssk->conn) {
 		release_sock(sk);
@@ -129,7 +168,7 @@ static int sdp_stream_bind(struct socket *sock, struct sockaddr *uaddr,
 	if (err) {
 		release_sock(sk);
 		rdma_destroy_id(id);
-		return sdp_map_cm_errno(err);
+		return sdp_map_cm_errno(sk, err, &ss);
 	}
 	ssk->id = id;
 	ssk->ipv = ss.ss_family == AF_INET6 ? 6 : 4;
@@ -169,7 +208,7 @@ static int sdp_stream_listen(struct socket *sock, int backlog)
 	}
 	err = rdma_listen(ssk->id, backlog > 0 ? backlog : 1);
 	if (err) {
-		err = sdp_map_cm_errno(err);
+		err = sdp_map_cm_errno(sk, err, NULL);
 		if (id)
 			ssk->id = NULL;
 		goto out;
@@ -214,6 +253,34 @@ static struct sdp_conn *sdp_stream_detach(struct sock *sk)
 	return conn;
 }
 
+/*
+ * connect(AF_UNSPEC): drop the association, as tcp_disconnect() does (a
+ * live connection is reset); the socket may then connect again.
+ */
+static int sdp_stream_disconnect(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	struct sdp_conn *conn = NULL;
+
+	lock_sock(sk);
+	if (sk->sk_state == TCP_LISTEN) {
+		release_sock(sk);
+		return -EINVAL;	/* listeners are stopped by shutdown() */
+	}
+	if (sdp_sk(sk)->conn) {
+		if (sdp_sk(sk)->conn->state != TCP_CLOSE)
+			sdp_conn_abort(sdp_sk(sk)->conn, 0, true);
+		conn = sdp_stream_detach(sk);
+	}
+	WRITE_ONCE(sk->sk_state, TCP_CLOSE);
+	WRITE_ONCE(sk->sk_err, 0);
+	sock->state = SS_UNCONNECTED;
+	release_sock(sk);
+	if (conn)
+		sdp_conn_put(conn);
+	return 0;
+}
+
 static int sdp_stream_connect(struct socket *sock, struct sockaddr *uaddr,
 			      int addr_len, int flags)
 {
@@ -225,6 +292,10 @@ static int sdp_stream_connect(struct socket *sock, struct sockaddr *uaddr,
 	long timeo;
 	int err;
 
+	if (addr_len < (int)sizeof(uaddr->sa_family))
+		return -EINVAL;
+	if (uaddr->sa_family == AF_UNSPEC)
+		return sdp_stream_disconnect(sock);
 	err = sdp_stream_addr(sk, uaddr, addr_len, &dst);
 	if (err)
 		return err;
@@ -276,7 +347,7 @@ static int sdp_stream_connect(struct socket *sock, struct sockaddr *uaddr,
 			sdp_conn_put(conn);
 			if (old)
 				sdp_conn_put(old);
-			return sdp_map_cm_errno(err);
+			return sdp_map_cm_errno(sk, err, NULL);
 		}
 		sock->state = SS_CONNECTING;
 		err = -EINPROGRESS;
@@ -296,6 +367,9 @@ static int sdp_stream_connect(struct socket *sock, struct sockaddr *uaddr,
 	if (sk->sk_state == TCP_CLOSE) {
 		err = sock_error(sk) ? : -ECONNABORTED;
 		sock->state = SS_UNCONNECTED;
+		/* as tcp_disconnect(): the socket may connect again */
+		if (sdp_sk(sk)->conn)
+			old = sdp_stream_detach(sk);
 		goto out;
 	}
 	sock->state = SS_CONNECTED;
