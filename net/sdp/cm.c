@@ -17,7 +17,8 @@
 #include "trace.h"
 
 #define SDP_RESOLVE_MS		2000
-#define SDP_CONNECT_TIMEOUT	(10 * HZ)
+#define SDP_CONNECT_TIMEOUT	(10 * HZ)	/* active side: ETIMEDOUT */
+#define SDP_ACCEPT_TIMEOUT	(60 * HZ)	/* passive side: REP to RTU */
 
 struct rdma_cm_id *sdp_cm_create_id(struct sock *sk, void *ctx, bool listen)
 {
@@ -360,7 +361,7 @@ static int sdp_cm_connect_request(struct rdma_cm_id *id,
 	if (err)
 		goto fail;
 	SDP_STAT_INC(sk, SDP_STAT_PASSIVE_OPENS);
-	mod_delayed_work(sdp_wq, &conn->timer_work, SDP_CONNECT_TIMEOUT);
+	mod_delayed_work(sdp_wq, &conn->timer_work, SDP_ACCEPT_TIMEOUT);
 	release_sock(sk);
 	return 0;
 

@@ -160,7 +160,17 @@ static void sdp_cq_event(struct ib_event *ev, void *ctx)
 
 static void sdp_qp_event(struct ib_event *ev, void *ctx)
 {
-	pr_debug("sdp: qp event %d\n", ev->event);
+	struct sdp_conn *conn = ctx;
+
+	/*
+	 * Data reached the passive side before the RTU: tell rdma_cm, so that
+	 * the connection is established now rather than when the CM gives up
+	 * waiting for the RTU. Atomic context; conn->id outlives the QP.
+	 */
+	if (ev->event == IB_EVENT_COMM_EST && conn->id)
+		rdma_notify(conn->id, IB_EVENT_COMM_EST);
+	else
+		pr_debug("sdp: qp event %d\n", ev->event);
 }
 
 /*
@@ -276,9 +286,13 @@ void sdp_conn_poll(struct sdp_conn *conn)
 		n = ib_poll_cq(conn->cq, SDP_POLL_BATCH, wc);
 		for (i = 0; i < n; i++)
 			wc[i].wr_cqe->done(conn->cq, &wc[i]);
-		budget -= max(n, 0);
-		if (n == SDP_POLL_BATCH)
+		if (n < 0)
+			break;
+		budget -= n;
+		if (n == SDP_POLL_BATCH) {
+			cond_resched();
 			continue;
+		}
 		if (ib_req_notify_cq(conn->cq, IB_CQ_NEXT_COMP |
 				     IB_CQ_REPORT_MISSED_EVENTS) <= 0)
 			break;
