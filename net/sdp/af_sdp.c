@@ -70,8 +70,7 @@ struct sock *sdp_sk_alloc(struct net *net, struct socket *sock, int type,
 	return sk;
 }
 
-/*
- * Check a user sockaddr as TCP does: short length EINVAL, wrong family
+/* Check a user sockaddr as TCP does: short length EINVAL, wrong family
  * EAFNOSUPPORT. AF_SDP is taken as AF_INET (OFED programs pass it).
  */
 int sdp_addr_check(const struct sockaddr *uaddr, int addr_len,
@@ -99,8 +98,7 @@ int sdp_addr_check(const struct sockaddr *uaddr, int addr_len,
 	}
 }
 
-/*
- * Fill a name for getsockname/getpeername in the socket's own family:
+/* Fill a name for getsockname/getpeername in the socket's own family:
  * an AF_INET6 socket reports IPv4 peers v4-mapped, as TCP does.
  */
 int sdp_fill_name(const struct sock *sk, const struct sockaddr_storage *ss,

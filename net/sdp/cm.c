@@ -99,11 +99,11 @@ static int sdp_addr_errno(int status)
 	switch (status) {
 	case -ENODEV:
 	case -ENETUNREACH:
-		return ENETUNREACH;
+		return -ENETUNREACH;
 	case -EADDRNOTAVAIL:
-		return EADDRNOTAVAIL;
+		return -EADDRNOTAVAIL;
 	default:
-		return EHOSTUNREACH;
+		return -EHOSTUNREACH;
 	}
 }
 
@@ -206,7 +206,7 @@ int sdp_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 			sdp_cm_fail(conn, ENETUNREACH);
 		break;
 	case RDMA_CM_EVENT_ADDR_ERROR:
-		sdp_cm_fail(conn, sdp_addr_errno(ev->status));
+		sdp_cm_fail(conn, -sdp_addr_errno(ev->status));
 		break;
 	case RDMA_CM_EVENT_ROUTE_RESOLVED:
 		sdp_cm_route_resolved(conn);
@@ -234,7 +234,7 @@ int sdp_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 			    conn->state == TCP_SYN_RECV)
 				sdp_cm_fail(conn, ECONNREFUSED);
 			else
-				sdp_conn_abort(conn, sdp_reset_errno(conn),
+				sdp_conn_abort(conn, -sdp_reset_errno(conn),
 					       false);
 		}
 		break;
@@ -255,8 +255,7 @@ out:
 	return 0;
 }
 
-/*
- * A child that never reached accept(): drop the socket's reference on the
+/* A child that never reached accept(): drop the socket's reference on the
  * conn and the child socket itself. Its conn is being torn down.
  */
 void sdp_child_release(struct sdp_conn *conn)
@@ -395,8 +394,7 @@ fail_nosk:
 	return 1;
 }
 
-/*
- * The device a bound or listening id sits on goes away: rdma_cm waits for
+/* The device a bound or listening id sits on goes away: rdma_cm waits for
  * the id to be destroyed, so give it up (returning 1 destroys it) unless
  * close() already took it. A listener stops listening (accept() then
  * fails with EINVAL) and resets its queued children; both report ENODEV.
@@ -440,8 +438,7 @@ int sdp_cm_listen_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 	}
 }
 
-/*
- * The listener closes: every child that waits for accept() is reset.
+/* The listener closes: every child that waits for accept() is reset.
  * Children still in set-up see the listener gone when they come up.
  */
 void sdp_listener_flush(struct sock *lsk)

@@ -162,8 +162,7 @@ static void sdp_qp_event(struct ib_event *ev, void *ctx)
 {
 	struct sdp_conn *conn = ctx;
 
-	/*
-	 * Data reached the passive side before the RTU: tell rdma_cm, so that
+	/* Data reached the passive side before the RTU: tell rdma_cm, so that
 	 * the connection is established now rather than when the CM gives up
 	 * waiting for the RTU. Atomic context; conn->id outlives the QP.
 	 */
@@ -173,8 +172,7 @@ static void sdp_qp_event(struct ib_event *ev, void *ctx)
 		pr_debug("sdp: qp event %d\n", ev->event);
 }
 
-/*
- * Create PD, CQ, QP and the receive ring on the device rdma_cm resolved
+/* Create PD, CQ, QP and the receive ring on the device rdma_cm resolved
  * for conn->id, and post every receive buffer. Called from an rdma_cm
  * event handler (ROUTE_RESOLVED or CONNECT_REQUEST) under lock_sock.
  */
@@ -271,8 +269,7 @@ void sdp_conn_set_state(struct sdp_conn *conn, int state)
 		WRITE_ONCE(sk->sk_state, state);
 }
 
-/*
- * Poll the CQ and run each completion's done callback, then push what the
+/* Poll the CQ and run each completion's done callback, then push what the
  * new credits allow. Called under lock_sock.
  */
 void sdp_conn_poll(struct sdp_conn *conn)
@@ -319,8 +316,7 @@ void sdp_conn_schedule_destroy(struct sdp_conn *conn)
 	queue_work(sdp_wq, &conn->destroy_work);
 }
 
-/*
- * The connection is over (aborted, reset or both sides closed). Mark the
+/* The connection is over (aborted, reset or both sides closed). Mark the
  * socket, wake everybody and schedule the teardown. Under lock_sock.
  */
 void sdp_conn_done(struct sdp_conn *conn)
@@ -335,8 +331,7 @@ void sdp_conn_done(struct sdp_conn *conn)
 	sdp_conn_schedule_destroy(conn);
 }
 
-/*
- * Reset: the errno a TCP socket would report for an RST in this state.
+/* Reset: the errno a TCP socket would report for an RST in this state.
  * @send_abort: tell the peer with AbortConn first.
  */
 void sdp_conn_abort(struct sdp_conn *conn, int err, bool send_abort)
@@ -358,18 +353,18 @@ void sdp_conn_abort(struct sdp_conn *conn, int err, bool send_abort)
 	sdp_conn_done(conn);
 }
 
-/* errno for a reset from the peer, as tcp_reset() picks it */
+/* -errno for a reset from the peer, as tcp_reset() picks it */
 int sdp_reset_errno(const struct sdp_conn *conn)
 {
 	switch (conn->state) {
 	case TCP_SYN_SENT:
-		return ECONNREFUSED;
+		return -ECONNREFUSED;
 	case TCP_CLOSE_WAIT:
-		return EPIPE;
+		return -EPIPE;
 	case TCP_CLOSE:
 		return 0;
 	default:
-		return ECONNRESET;
+		return -ECONNRESET;
 	}
 }
 
@@ -387,12 +382,11 @@ static void sdp_wait_tx_idle(struct sdp_conn *conn)
 		release_sock(sk);
 		if (idle)
 			return;
-		msleep(10);
+		usleep_range(10000, 20000);
 	}
 }
 
-/*
- * Tear the RDMA side down, in an order that keeps every completion and
+/* Tear the RDMA side down, in an order that keeps every completion and
  * event handler safe, and release every verbs object before the cm_id:
  * rdma_cm lets a removed device go once the last id is destroyed.
  */
@@ -502,8 +496,7 @@ static void sdp_ka_done(struct ib_cq *cq, struct ib_wc *wc)
 	}
 }
 
-/*
- * Keepalive probe (wire.md): a zero-length RDMA WRITE. It needs no credit
+/* Keepalive probe (wire.md): a zero-length RDMA WRITE. It needs no credit
  * and no buffer at the peer; a dead peer shows as a transport error.
  */
 static int sdp_post_probe(struct sdp_conn *conn)
@@ -543,8 +536,7 @@ static void sdp_conn_keepalive(struct sdp_conn *conn)
 	mod_delayed_work(sdp_wq, &conn->timer_work, ssk->keepintvl * HZ);
 }
 
-/*
- * Timer: a connection that did not come up in time fails with ETIMEDOUT;
+/* Timer: a connection that did not come up in time fails with ETIMEDOUT;
  * an orphaned one that did not finish closing in time is aborted; an idle
  * one with SO_KEEPALIVE is probed.
  */

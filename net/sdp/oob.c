@@ -75,8 +75,7 @@ void sdp_oob_consumed(struct sdp_conn *conn, u64 seq)
 	sdp_urg_consumed(&conn->urg, seq);
 }
 
-/*
- * recv(MSG_OOB), as tcp_recv_urg(): never blocks; EINVAL when there is no
+/* recv(MSG_OOB), as tcp_recv_urg(): never blocks; EINVAL when there is no
  * urgent byte to read (none, already read, or SO_OOBINLINE), EAGAIN while
  * it was announced but has not arrived, 0 at end of stream.
  */

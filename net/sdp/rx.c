@@ -39,8 +39,7 @@ static int sdp_rx_post_one(struct sdp_conn *conn)
 	return 0;
 }
 
-/*
- * Post receive buffers while the socket may take more data. One buffer is
+/* Post receive buffers while the socket may take more data. One buffer is
  * always kept posted so that the peer's control messages get through.
  */
 int sdp_rx_fill(struct sdp_conn *conn)
@@ -97,7 +96,7 @@ static void sdp_rx_fin(struct sdp_conn *conn)
 		break;
 	}
 	sk->sk_state_change(sk);
-	if ((sk->sk_shutdown == SHUTDOWN_MASK) || conn->state == TCP_CLOSE)
+	if (sk->sk_shutdown == SHUTDOWN_MASK || conn->state == TCP_CLOSE)
 		sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_HUP);
 	else
 		sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_IN);
@@ -114,8 +113,7 @@ static int sdp_rx_data(struct sdp_conn *conn, const void *buf,
 		sdp_oob_announce(conn);
 	if (!len)
 		return 0;
-	/*
-	 * Data for a closed socket, after the peer's DisConn, or for a socket
+	/* Data for a closed socket, after the peer's DisConn, or for a socket
 	 * that shut its receive side and is closing: reset, as TCP does.
 	 */
 	if (sock_flag(sk, SOCK_DEAD) ||
@@ -181,7 +179,7 @@ void sdp_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 	case SDP_MID_DATA:
 		err = sdp_rx_data(conn, b->data, &m);
 		if (err == -EPIPE) {
-			sdp_conn_abort(conn, sdp_reset_errno(conn), true);
+			sdp_conn_abort(conn, -sdp_reset_errno(conn), true);
 			return;
 		}
 		if (err) {
@@ -194,7 +192,7 @@ void sdp_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 		break;
 	case SDP_MID_ABORT:
 		SDP_STAT_INC(sk, SDP_STAT_ABORTS_PEER);
-		sdp_conn_abort(conn, sdp_reset_errno(conn), false);
+		sdp_conn_abort(conn, -sdp_reset_errno(conn), false);
 		return;
 	default:
 		/* a message this connection never negotiated */
@@ -242,8 +240,7 @@ static int sdp_recv_wait(struct sdp_conn *conn, long *timeo)
 	return 0;
 }
 
-/*
- * The stream read path, the way tcp_recvmsg() behaves: SO_RCVLOWAT and
+/* The stream read path, the way tcp_recvmsg() behaves: SO_RCVLOWAT and
  * MSG_WAITALL targets, MSG_PEEK, MSG_TRUNC discarding, stops at the
  * urgent mark. Under lock_sock.
  */

@@ -101,8 +101,7 @@ struct sdp_buf {
 	bool		posted;
 };
 
-/*
- * One RDMA connection of the session engine. It does not know the socket
+/* One RDMA connection of the session engine. It does not know the socket
  * type: a SOCK_STREAM socket owns one, a SOCK_SEQPACKET one a table.
  * Everything here is protected by the owning socket's lock (lock_sock),
  * except where noted.

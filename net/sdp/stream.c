@@ -113,8 +113,7 @@ static bool sdp_addr_local(struct net *net, const struct sockaddr_storage *ss)
 	       RTN_LOCAL;
 }
 
-/*
- * rdma_cm answers a port clash that involves a wildcard address with
+/* rdma_cm answers a port clash that involves a wildcard address with
  * EADDRNOTAVAIL and an address without an RDMA device with ENODEV; TCP
  * says EADDRINUSE and EADDRNOTAVAIL.
  */
@@ -253,8 +252,7 @@ static struct sdp_conn *sdp_stream_detach(struct sock *sk)
 	return conn;
 }
 
-/*
- * connect(AF_UNSPEC): drop the association, as tcp_disconnect() does (a
+/* connect(AF_UNSPEC): drop the association, as tcp_disconnect() does (a
  * live connection is reset); the socket may then connect again.
  */
 static int sdp_stream_disconnect(struct socket *sock)
@@ -497,6 +495,9 @@ static __poll_t sdp_stream_poll(struct file *file, struct socket *sock,
 			} else {
 				sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
 				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+				/* pairs with the completion that frees a
+				 * slot: set NOSPACE before looking again
+				 */
 				smp_mb__after_atomic();
 				if (sdp_conn_writable(conn))
 					mask |= EPOLLOUT | EPOLLWRNORM;
@@ -507,6 +508,7 @@ static __poll_t sdp_stream_poll(struct file *file, struct socket *sock,
 		if (conn && sdp_urg_pending(&conn->urg))
 			mask |= EPOLLPRI;
 	}
+	/* as tcp_poll: read sk_err after the state bits above */
 	smp_rmb();
 	if (READ_ONCE(sk->sk_err) ||
 	    !skb_queue_empty_lockless(&sk->sk_error_queue))

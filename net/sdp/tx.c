@@ -137,8 +137,7 @@ static void sdp_close_partial(struct sdp_conn *conn)
 	conn->tx_head = sdp_ring_next(conn->tx_head, conn->tx_depth);
 }
 
-/*
- * Post what may be posted: filled slots while there are data credits
+/* Post what may be posted: filled slots while there are data credits
  * (one kept for control), the partial slot when Nagle and cork allow
  * (or @force), then a queued DisConn, then a credit update if the peer
  * needs one and nothing else carried it.
@@ -269,8 +268,7 @@ static int sdp_sendmsg_wait(struct sdp_conn *conn, long *timeo)
 	return err;
 }
 
-/*
- * Copy @len bytes from @msg into send slots and post them as credits
+/* Copy @len bytes from @msg into send slots and post them as credits
  * allow. Returns bytes taken or an error when none were. With MSG_OOB the
  * last byte is the urgent byte: it ends its own message with OOB_PRES.
  */
