@@ -6,9 +6,9 @@
 # The host counts the TAP-like lines on stdout:
 #   ok N - name | not ok N - name | ok N - name # SKIP reason
 # ("ok N name" without the dash, as kselftest_harness.h prints, counts too).
-# This script adds its own lines for loading/unloading the module and a
-# "not ok" line for a binary that exits non-zero (or is killed) without
-# having reported a failure itself.
+# This script adds its own lines for loading/unloading the module, a
+# "not ok" line for a binary that is killed (timeout, signal) and one for a
+# binary that exits non-zero without having reported a failure itself.
 #
 # Environment from the guest's /init: SDP_ROLE (single|server|client),
 # SDP_ADDR, SDP_PEER, SDP_MODE (one|two). In two-guest mode only binaries
@@ -70,11 +70,16 @@ for b in "$dir"/*; do
 		{ timeout -s KILL "$tmo" "$b" 2>&1; echo $? >/tmp/.st; } | tee "$res"
 		st=$(cat /tmp/.st)
 	fi
-	if [ "$st" != 0 ]; then
+	if [ "$st" = 137 ]; then
 		rc=1
-		if ! grep -q '^not ok ' "$res"; then
+		echo "not ok 2 - run-selftests: $name killed after ${tmo}s (SDP_SELFTEST_TIMEOUT)"
+	elif [ "$st" -gt 128 ]; then
+		rc=1
+		echo "not ok 2 - run-selftests: $name killed by signal $((st - 128))"
+	elif [ "$st" != 0 ]; then
+		rc=1
+		grep -q '^not ok ' "$res" || \
 			echo "not ok 2 - run-selftests: $name exited with status $st"
-		fi
 	fi
 done
 [ $n -gt 0 ] || echo "# no selftest binaries in $dir"

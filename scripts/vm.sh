@@ -28,8 +28,8 @@
 # Logs: build/logs/NAME-gN.console.log (kernel console; the command's output
 # appears there prefixed with "| "), build/logs/NAME-gN.output.log (the
 # command's output alone), build/logs/NAME.status (guestN_rc=, splats=).
-# NAME defaults to vm-<kernel>. The command's output is printed on stdout
-# unless --quiet.
+# NAME defaults to vm-<kernel> (vm-<kernel>-<pid> while another run uses
+# it). The command's output is printed on stdout unless --quiet.
 #
 # Exit status: the guest command's (first non-zero of both guests'); 124 if
 # a guest did not print its exit marker within --timeout seconds (default
@@ -103,6 +103,13 @@ koargs=()
 for k in "${kos[@]}"; do koargs+=(--ko "$k"); done
 
 mkdir -p "$SDP_LOGS" "$SDP_BUILD/run"
+# one run per log name at a time; a busy default name gets the pid appended
+exec 8>"$SDP_LOGS/.$name.lock"
+if ! flock -n 8; then
+	[ "$name" = "vm-$flavour" ] || die "log name $name is in use by another vm.sh"
+	name=$name-$$
+	exec 8>"$SDP_LOGS/.$name.lock"
+fi
 pids=() ports=()
 cleanup() {
 	local p
