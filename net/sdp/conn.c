@@ -214,14 +214,17 @@ int sdp_conn_setup_qp(struct sdp_conn *conn, u32 peer_rcvsz, u16 peer_bufs)
 	qp_attr.cap.max_inline_data = READ_ONCE(sn->sysctl.inline_thresh);
 	qp_attr.sq_sig_type = IB_SIGNAL_ALL_WR;
 	qp_attr.qp_type = IB_QPT_RC;
-	err = rdma_create_qp(conn->id, conn->pd, &qp_attr);
-	if (err) {
-		/* the device may not do inline data: try without */
-		qp_attr.cap.max_inline_data = 0;
+	/* a device may do less inline data than asked: halve until it fits */
+	for (;;) {
 		err = rdma_create_qp(conn->id, conn->pd, &qp_attr);
-		if (err)
-			return err;
+		if (!err || !qp_attr.cap.max_inline_data)
+			break;
+		qp_attr.cap.max_inline_data /= 2;
+		if (qp_attr.cap.max_inline_data < SDP_BSDH_LEN)
+			qp_attr.cap.max_inline_data = 0;
 	}
+	if (err)
+		return err;
 	conn->qp = conn->id->qp;
 	conn->max_inline = qp_attr.cap.max_inline_data;
 	set_bit(SDP_CF_QP_READY, &conn->flags);
@@ -342,8 +345,10 @@ void sdp_conn_abort(struct sdp_conn *conn, int err, bool send_abort)
 	    test_bit(SDP_CF_DESTROYING, &conn->flags))
 		return;
 	trace_sdp_abort(conn, conn->state, err, send_abort);
-	if (send_abort && conn->state != TCP_CLOSE)
+	if (send_abort && conn->state != TCP_CLOSE) {
+		SDP_STAT_INC(sk, SDP_STAT_ABORTS_LOCAL);
 		sdp_send_ctl(conn, SDP_MID_ABORT, 0);
+	}
 	SDP_STAT_INC(sk, SDP_STAT_ABORTS);
 	if (err && sdp_sk(sk)->conn == conn && !sock_flag(sk, SOCK_DEAD)) {
 		WRITE_ONCE(sk->sk_err, err);
@@ -529,6 +534,7 @@ static void sdp_conn_keepalive(struct sdp_conn *conn)
 		return;
 	}
 	if (conn->ka_probes >= ssk->keepcnt || sdp_post_probe(conn)) {
+		SDP_STAT_INC(conn->sk, SDP_STAT_ABORTS_TRANSPORT);
 		sdp_conn_abort(conn, ETIMEDOUT, false);
 		return;
 	}

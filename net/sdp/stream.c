@@ -669,10 +669,14 @@ static int sdp_stream_setsockopt(struct socket *sock, int level, int optname,
 		}
 		break;
 	case TCP_KEEPIDLE:
-		if (val < 1 || val > MAX_TCP_KEEPIDLE)
+		if (val < 1 || val > MAX_TCP_KEEPIDLE) {
 			err = -EINVAL;
-		else
-			ssk->keepidle = val;
+			break;
+		}
+		ssk->keepidle = val;
+		/* as TCP: a running keepalive timer follows the new time */
+		if (conn && sock_flag(sk, SOCK_KEEPOPEN))
+			sdp_conn_start_timer(conn);
 		break;
 	case TCP_KEEPINTVL:
 		if (val < 1 || val > MAX_TCP_KEEPINTVL)
