@@ -41,10 +41,10 @@ smoke:
 	  'rdma link show && ibv_devices && { ib_send_bw -d rxe0 -R -n 100 & sleep 2; ib_send_bw -d rxe0 -R -n 100 $$SDP_PEER; }'
 
 demo:
-	@echo "make demo: not yet"
+	@scripts/demo.sh
 
 bench:
-	@echo "make bench: not yet"
+	@scripts/bench.sh
 
 .PHONY: all modules clean check checkpatch check-guests debug-kernel \
 	debug-modules smoke demo bench

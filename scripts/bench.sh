@@ -1,0 +1,560 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# `make bench`: SDP against its limit and its peers, in one run.
+#
+#   scripts/bench.sh [--quick] [--only one|two] [--no-build] [--no-plot]
+#                    [--dur SEC] [--out DIR] [--build-only] [--no-nodelay]
+#
+# Builds sdp.ko (stock kernel) and tools/sdpperf, boots stock-kernel guests
+# and measures, on the same rxe / veth:
+#   - SDP and TCP with sdpperf: bandwidth over message sizes, 1 B and 4 KiB
+#     request/response latency, connection rate, 4 parallel connections,
+#     memory per idle connection, SOCK_SEQPACKET messages/s (n/a until
+#     built), CPU time per byte of both ends;
+#   - raw verbs with perftest over rdma_cm (-R): ib_send_bw over the same
+#     sizes, ib_read_bw and ib_write_bw at 64 KiB and 1 MiB, ib_send_lat;
+#   - rsockets with rstream (librdmacm), where it runs.
+# Once in one guest (2 vCPUs; every peer talks to 10.77.0.1, its own veth
+# address: rxe loops back, TCP uses the same address) and once in two
+# guests (1 vCPU each, virtio-net NICs joined by a QEMU socket link with
+# TCP_NODELAY; server in guest 1, client in guest 2). The guests boot with
+# clocksource=tsc (cheap clock reads instead of emulated HPET accesses).
+#
+# Prints a table of SDP / verbs, SDP / TCP and SDP / rsockets ratios,
+# writes the raw results to bench/results/<UTC time>.json and
+# bench/results/latest.json, the table to bench/results/latest.md and the
+# plots to bench/bw.png and bench/lat.png (gnuplot, scripts/bench-plot.gp).
+# Guest logs: build/logs/bench-1g-g1.*, build/logs/bench-2g-g{1,2}.*.
+#
+# --quick: 1 s per measurement and fewer sizes (a smoke run of the
+# script; its results go to build/bench/, not bench/). --dur: seconds per
+# measurement (default 2). --out: results directory (default bench/).
+# --build-only: build sdp.ko and sdpperf into build/bench/ and stop (demo.sh).
+# --no-nodelay: run the two guests' QEMUs without tools/sdpperf/qemu-nodelay.so
+# (by default it sets TCP_NODELAY on their socket link; without it, Nagle
+# and delayed ACKs on the host add ~40 ms to most exchanges).
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+cd "$SDP_TOP"
+
+quick=0 only= build=1 buildonly=0 plot=1 dur=2 out= nodelay=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) quick=1; shift ;;
+	--only) only=$2; shift 2 ;;
+	--no-build) build=0; shift ;;
+	--build-only) buildonly=1; shift ;;
+	--no-plot) plot=0; shift ;;
+	--no-nodelay) nodelay=0; shift ;;
+	--dur) dur=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	-h|--help) sed -n '3,/^set -e/{/^set -e/!p}' "$0"; exit 0 ;;
+	*) die "unknown argument $1 (see --help)" ;;
+	esac
+done
+case $only in ''|one|two) ;; *) die "--only one|two" ;; esac
+case $dur in [1-9]|[1-9][0-9]) ;; *) die "--dur: whole seconds, 1..99" ;; esac
+
+work=$SDP_BUILD/bench
+mkdir -p "$work/bin"
+rm -f "$work"/bench-*g.rc
+sizes=64,256,1024,4096,16384,65536,262144,1048576
+if [ "$quick" = 1 ]; then
+	dur=1
+	sizes=64,4096,65536,1048576
+	out=${out:-$work/quick}
+fi
+out=${out:-$SDP_TOP/bench}
+mkdir -p "$out/results"
+t_start=$(date +%s)
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+step() { printf '\n== %s (%s)\n' "$*" "$(date +%T)"; }
+
+# ---- build ----
+# sdp.ko is built with the project Makefile in a copy of the sources under
+# build/bench/src (kept between runs, so rebuilds are incremental): a build
+# or an edit going on meanwhile in the tree cannot break or change ours.
+if [ "$build" = 1 ]; then
+	step "build: deps, sdp.ko (stock $(stock_kver)), sdpperf"
+	"$SDP_TOP/scripts/deps.sh"
+	mkdir -p "$work/src"
+	find Makefile Kbuild net tests include -type f \
+		\( -name '*.[chS]' -o -name Kbuild -o -name Makefile \) \
+		! -name '*.mod.c' 2>/dev/null | cpio -pdmu --quiet "$work/src"
+	make -s -C "$work/src" modules >"$work/build.log" 2>&1 || {
+		cat "$work/build.log" >&2
+		die "building sdp.ko failed"
+	}
+	make -s -C "$SDP_TOP/tools/sdpperf" >>"$work/build.log" 2>&1 || {
+		cat "$work/build.log" >&2
+		die "building sdpperf failed"
+	}
+	cp "$work/src/net/sdp/sdp.ko" "$work/sdp.ko"
+	cp tools/sdpperf/sdpperf "$work/bin/sdpperf"
+	cp tools/sdpperf/qemu-nodelay.so "$work/qemu-nodelay.so"
+fi
+[ -f "$work/sdp.ko" ] || die "$work/sdp.ko is not built (run without --no-build)"
+[ -x "$work/bin/sdpperf" ] || die "$work/bin/sdpperf is not built (run without --no-build)"
+[ "$buildonly" = 1 ] && exit 0
+command -v gnuplot >/dev/null || { echo "bench: gnuplot missing (scripts/deps.sh), no plots" >&2; plot=0; }
+
+# ---- the guest side: one script, its role (single|server|client) from /init ----
+cat >"$work/guest.sh" <<'GUEST'
+# sdp bench, guest side (written by scripts/bench.sh). Output: "## " progress
+# lines, sdpperf JSON lines, "@@BEGIN tag" ... "@@END rc=N" blocks.
+P=/sdp/selftests/sdpperf
+D=$BENCH_DUR
+ROLE=$SDP_ROLE
+say() { echo "## $*"; }
+echo "@@INFO role=$ROLE kernel=$(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo) memtotal_kb=$(awk '/MemTotal/ {print $2}' /proc/meminfo) clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+/sdp/load-sdp.sh || { echo "@@FATAL load-sdp.sh failed"; exit 1; }
+
+# --- sdpperf, SDP and TCP: the server guest serves until the client's quit
+if [ "$ROLE" = server ]; then
+	say "sdpperf server"
+	$P -s -q
+else
+	[ "$ROLE" = single ] && { $P -s -q & }
+	sleep 0.5
+	for fam in sdp tcp; do
+		say "sdpperf $fam: bw, sizes $BENCH_SIZES, ${D}s each"
+		$P -c $SDP_PEER -f $fam -o json -t bw -m $BENCH_SIZES -d $D
+		say "sdpperf $fam: lat 1 B and 4 KiB, crr, 4 connections at 64 KiB"
+		$P -c $SDP_PEER -f $fam -o json -t lat -m 1,4096 -d $D
+		$P -c $SDP_PEER -f $fam -o json -t crr -d $D
+		$P -c $SDP_PEER -f $fam -o json -t mconn -n 4 -m 65536 -d $D
+		say "sdpperf $fam: memory of 64 idle connections, seqpacket"
+		$P -c $SDP_PEER -f $fam -o json -t mem -n 64
+		$P -c $SDP_PEER -f $fam -o json -t seqpacket -m 64,1024 -d 1
+	done
+	$P -c $SDP_PEER -t quit
+	wait
+fi
+
+# --- peers that need a server per run: perftest, rstream. Both guests walk
+# the same list; the client retries while its server is not up yet.
+client() {	# tag, command
+	n=0
+	while :; do
+		t0=$(date +%s)
+		timeout 40 sh -c "$2" >/tmp/cli.log 2>&1
+		rc=$?
+		[ $rc = 0 ] && break
+		n=$((n + 1))
+		[ $(($(date +%s) - t0)) -lt 3 ] && [ $n -lt 10 ] || break
+		sleep 0.5
+	done
+	echo "@@BEGIN $1"
+	cat /tmp/cli.log
+	echo "@@END rc=$rc"
+}
+# until the server program ($1) has its rdma_cm listener (at most 20 s)
+wait_listen() {
+	i=0
+	until rdma res show cm_id 2>/dev/null | grep -q "state LISTEN .* comm $1 "; do
+		i=$((i + 1))
+		[ $i -le 100 ] || { echo "@@NOT-LISTENING $1"; return 1; }
+		sleep 0.2
+	done
+}
+pair() {	# tag, server command, client command
+	case $ROLE in
+	single)
+		say "$1"
+		timeout 90 sh -c "$2" >/tmp/srv.log 2>&1 &
+		sp=$!
+		wait_listen "${2%% *}"
+		client "$1" "$3"
+		i=0
+		while kill -0 $sp 2>/dev/null && [ $i -lt 20 ]; do sleep 0.5; i=$((i + 1)); done
+		kill $sp 2>/dev/null
+		wait $sp 2>/dev/null ;;
+	server)
+		# start the server, then meet the client at a barrier (sdpperf
+		# sync on port 5302), so that it never connects too early
+		timeout 60 sh -c "$2" >/tmp/srv.log 2>&1 &
+		sp=$!
+		wait_listen "${2%% *}"
+		timeout 150 $P -s -1 -q -p 5302
+		wait $sp ;;
+	client)
+		say "$1"
+		$P -c $SDP_PEER -p 5302 -t sync -w 150 || echo "@@SYNC-FAILED $1"
+		client "$1" "$3" ;;
+	esac
+}
+for s in $(echo $BENCH_SIZES | tr , ' '); do
+	if [ $s -le 65536 ]; then a="-D $D"; else a="-n $((33554432 * D / s))"; fi
+	pair "perftest ib_send_bw size=$s" "ib_send_bw -R $a -s $s" "ib_send_bw -R $a -s $s $SDP_PEER"
+done
+for t in ib_write_bw ib_read_bw; do
+	for s in 65536 1048576; do
+		if [ $s -le 65536 ]; then a="-D $D"; else a="-n $((33554432 * D / s))"; fi
+		pair "perftest $t size=$s" "$t -R $a -s $s" "$t -R $a -s $s $SDP_PEER"
+	done
+done
+for s in 1 4096; do
+	pair "perftest ib_send_lat size=$s" "ib_send_lat -R -n $((100 * D)) -s $s" "ib_send_lat -R -n $((100 * D)) -s $s $SDP_PEER"
+done
+for o in "65536 -C $((50 * D)) -I 1" "1048576 -C $((4 * D)) -I 1" "1 -C 1 -I $((100 * D))" "4096 -C 1 -I $((100 * D))"; do
+	s=${o%% *}
+	kind=bw
+	case "$o" in *"-C 1 "*) kind=lat ;; esac
+	pair "rstream $kind size=$s" "rstream -b $SDP_ADDR -S $o" "rstream -s $SDP_PEER -S $o"
+done
+echo "@@BEGIN sdp_stats"
+cat /proc/net/sdp_stats
+echo "@@END rc=0"
+say "done"
+GUEST
+
+# ---- run the guests, showing their progress lines ----
+run_mode() {	# one|two
+	local mode=$1 g=1 name logs=() vmpid rc=0 f
+	[ "$mode" = two ] && g=2
+	name=bench-${g}g
+	step "$mode guest(s): stock kernel, log build/logs/$name-g*.console.log"
+	for f in $(seq "$g"); do : >"$SDP_LOGS/$name-g$f.output.log" 2>/dev/null || true; done
+	# two guests: QEMU's socket link with TCP_NODELAY (tools/sdpperf/qemu-nodelay.c)
+	local pre=
+	[ "$g" = 2 ] && [ "$nodelay" = 1 ] && pre=$work/qemu-nodelay.so
+	# two guests: virtio NICs (the e1000 model drops bursts on receive, which
+	# rxe answers with RC retries: 1 MiB RDMA READs never complete)
+	LD_PRELOAD=$pre scripts/vm.sh --kernel stock --guests "$g" --nic virtio --quiet --log "$name" \
+		--timeout $((300 + 200 * dur)) --ko "$work/sdp.ko" --selftests "$work/bin" \
+		--append "clocksource=tsc tsc=reliable" \
+		--set BENCH_DUR="$dur" --set BENCH_SIZES="$sizes" \
+		--cmd "$(cat "$work/guest.sh")" &
+	vmpid=$!
+	# the client's output log carries the progress
+	f=$SDP_LOGS/$name-g$g.output.log
+	sleep 1
+	tail -n +1 -F --pid=$vmpid "$f" 2>/dev/null | \
+		while IFS= read -r l; do
+			l=${l%$'\r'}
+			case $l in
+			"## "*) printf '   [%s] %s\n' "$(date +%T)" "${l#\#\# }" ;;
+			*'"status":"error"'*|@@FATAL*) printf '   !! %s\n' "$l" ;;
+			esac
+		done
+	wait $vmpid || rc=$?
+	echo "   vm: $(tr '\n' ' ' <"$SDP_LOGS/$name.status" 2>/dev/null || true)"
+	# vm.sh counts a user-space crash ("traps: ... general protection") of
+	# a peer tool (perftest, rstream) as a kernel splat; only those: not ours
+	if [ "$rc" = 1 ] && grep -q '^guest.*_rc=0' "$SDP_LOGS/$name.status" 2>/dev/null; then
+		local splat
+		splat=$(cat "$SDP_LOGS/$name"-g*.console.log | tr -d '\r' | grep -v '^| ' | \
+			grep -E 'BUG:|WARNING:|KASAN:|possible circular locking|inconsistent lock state|unreferenced object|Oops|general protection|refcount_t:|list_add corruption|blocked for more than|Call Trace' | \
+			grep -vE 'traps: (ib_[a-z_]+|rstream|rping)\[[0-9]+\] general protection' || true)
+		if [ -z "$splat" ]; then
+			echo "   note: a peer tool crashed in user space (see the console logs); the kernels are clean"
+			rc=0
+		fi
+	fi
+	[ "$rc" = 0 ] || echo "bench: $mode-guest run failed (exit $rc); results may be partial, see build/logs/$name-g*.console.log" >&2
+	echo "$rc" >"$work/$name.rc"
+}
+
+[ "$only" = two ] || run_mode one
+[ "$only" = one ] || run_mode two
+
+# ---- parse on the host: JSON, table, plot data ----
+step "results"
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+python3 - "$work" "$out" "$stamp" "$dur" "$load_start" "$load_end" "$(( $(date +%s) - t_start ))" "$only" "$nodelay" <<'PY'
+import json, os, re, subprocess, sys, platform
+
+work, out, stamp, dur, load0, load1, elapsed, only, nodelay = sys.argv[1:10]
+logs = os.path.join(os.path.dirname(work), "logs")
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+    except Exception:
+        return ""
+
+def blocks(path):
+    """sdpperf JSON records, @@BEGIN..@@END blocks and @@INFO of one output log"""
+    recs, blks, info, cur, lines = [], {}, {}, None, []
+    if not os.path.exists(path):
+        return recs, blks, info
+    for l in open(path, errors="replace"):
+        l = l.rstrip("\r\n")
+        if l.startswith('{"tool":"sdpperf"'):
+            try:
+                recs.append(json.loads(l))
+            except ValueError:
+                pass
+        elif l.startswith("@@INFO "):
+            for kv in l[7:].split():
+                k, _, v = kv.partition("=")
+                info[k] = v
+        elif l.startswith("@@BEGIN "):
+            cur, lines = l[8:], []
+        elif l.startswith("@@END") and cur is not None:
+            m = re.search(r"rc=(\d+)", l)
+            blks[cur] = (int(m.group(1)) if m else -1, lines)
+            cur = None
+        elif cur is not None:
+            lines.append(l)
+    return recs, blks, info
+
+def perftest(tag, rc, lines):
+    t = tag.split()[1]
+    size = int(re.search(r"size=(\d+)", tag).group(1))
+    r = {"tool": "perftest", "test": t, "size": size, "rc": rc, "status": "error"}
+    for i, l in enumerate(lines):
+        if l.strip().startswith("#bytes"):
+            for d in lines[i + 1:]:
+                v = d.split()
+                if len(v) >= 3 and v[0].isdigit():
+                    v = [float(x) for x in v if re.match(r"^[\d.]+$", x)]
+                    r["iterations"] = int(v[1])
+                    if t.endswith("_bw"):
+                        # perftest's MB/sec is 2^20 bytes per second
+                        r["MiBps"], r["peak_MiBps"] = v[3], v[2]
+                        r["status"] = "ok" if v[1] > 0 else "error"
+                    elif len(v) >= 9:
+                        # ib_send_lat prints half the round trip
+                        r.update(status="ok", oneway_typical_us=v[4], oneway_avg_us=v[5],
+                                 oneway_p99_us=v[7], rtt_p50_us=2 * v[4],
+                                 rtt_mean_us=2 * v[5], rtt_p99_us=2 * v[7])
+                    elif len(v) >= 3:
+                        r.update(status="ok", oneway_avg_us=v[2], rtt_mean_us=2 * v[2])
+                    break
+            break
+    if r["status"] != "ok":
+        r["log"] = lines[-5:]
+    return r
+
+def rstream(tag, rc, lines):
+    kind = tag.split()[1]
+    size = int(re.search(r"size=(\d+)", tag).group(1))
+    r = {"tool": "rstream", "test": kind, "size": size, "rc": rc, "status": "error"}
+    for l in lines:
+        v = l.split()
+        if len(v) == 8 and v[0] == "custom" and v[5].endswith("s"):
+            xfers, iters, secs, us = int(v[2]), int(v[3]), float(v[5][:-1]), float(v[7])
+            # rstream sends xfers*size one way, then back, iters times
+            r.update(status="ok", xfers=xfers, iters=iters, seconds=secs)
+            if kind == "bw":
+                r["MiBps"] = 2 * xfers * iters * size / secs / 1048576 if secs else 0
+            else:
+                r.update(oneway_us=us, rtt_mean_us=2 * us)
+    if r["status"] != "ok":
+        r["log"] = lines[-5:]
+    return r
+
+def stats(lines):
+    s = {}
+    for l in lines:
+        p = l.split()
+        if len(p) == 2 and p[1].lstrip("-").isdigit():
+            s[p[0]] = int(p[1])
+    return s
+
+modes = {}
+for mode, g, cli in (("one", 1, 1), ("two", 2, 2)):
+    if only and only != mode:
+        continue
+    name = "bench-%dg" % g
+    recs, blks, info = blocks(os.path.join(logs, "%s-g%d.output.log" % (name, cli)))
+    m = {"guests": g, "vcpus_per_guest": 2 if g == 1 else 1,
+         "guest": info, "sdpperf": recs, "perftest": [], "rstream": [], "sdp_stats": {}}
+    for tag, (rc, lines) in blks.items():
+        if tag.startswith("perftest "):
+            m["perftest"].append(perftest(tag, rc, lines))
+        elif tag.startswith("rstream "):
+            m["rstream"].append(rstream(tag, rc, lines))
+        elif tag == "sdp_stats":
+            m["sdp_stats"]["client" if g == 2 else "guest"] = stats(lines)
+    if g == 2:
+        _, sb, _ = blocks(os.path.join(logs, "%s-g1.output.log" % name))
+        if "sdp_stats" in sb:
+            m["sdp_stats"]["server"] = stats(sb["sdp_stats"][1])
+    st = os.path.join(logs, name + ".status")
+    m["vm_status"] = dict(l.strip().split("=", 1) for l in open(st) if "=" in l) if os.path.exists(st) else {}
+    rcf = os.path.join(work, name + ".rc")
+    m["vm_rc"] = int(open(rcf).read().strip()) if os.path.exists(rcf) else None
+    modes[mode] = m
+
+# ---- lookups ----
+def sp(m, fam, test, size=None, key=None):
+    for r in m["sdpperf"]:
+        if r.get("family") == fam and r.get("test") == test and (size is None or r.get("size") == size):
+            if r.get("status") != "ok":
+                return r.get("status", "error")
+            return r.get(key) if key else r
+    return None
+
+def pt(m, test, size, key):
+    for r in m["perftest"]:
+        if r["test"] == test and r["size"] == size:
+            return r.get(key) if r["status"] == "ok" else "error"
+    return None
+
+def rs(m, kind, size, key):
+    for r in m["rstream"]:
+        if r["test"] == kind and r["size"] == size:
+            return r.get(key) if r["status"] == "ok" else "n/a"
+    return None
+
+def num(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+def fmt(x, d=None):
+    if x is None:
+        return "-"
+    if not num(x):
+        return str(x)
+    a = abs(x)
+    return ("%.0f" % x if a >= 100 else "%.1f" % x if a >= 10 else
+            "%.2f" % x if a >= 0.01 or a == 0 else "%.2g" % x)
+
+def ratio(a, b):
+    return a / b if num(a) and num(b) and b else None
+
+def hsize(s):
+    return "%d MiB" % (s >> 20) if s >= 1 << 20 else "%d KiB" % (s >> 10) if s >= 1024 else "%d B" % s
+
+rows = []   # (mode, metric, better, sdp, tcp, verbs, rsockets)
+for mode, m in modes.items():
+    for s in (64, 4096, 65536, 1048576):
+        rows.append((mode, "bw %s, MiB/s" % hsize(s), "higher",
+                     sp(m, "sdp", "bw", s, "MiBps"), sp(m, "tcp", "bw", s, "MiBps"),
+                     pt(m, "ib_send_bw", s, "MiBps"),
+                     rs(m, "bw", s, "MiBps") if s in (65536, 1048576) else None))
+    rows.append((mode, "4 conns x 64 KiB, MiB/s", "higher",
+                 sp(m, "sdp", "mconn", 65536, "MiBps"), sp(m, "tcp", "mconn", 65536, "MiBps"), None, None))
+    for s in (1, 4096):
+        rows.append((mode, "RTT %s p50, us" % hsize(s), "lower",
+                     sp(m, "sdp", "lat", s, "p50_us"), sp(m, "tcp", "lat", s, "p50_us"),
+                     pt(m, "ib_send_lat", s, "rtt_p50_us"), None))
+        rows.append((mode, "RTT %s mean, us" % hsize(s), "lower",
+                     sp(m, "sdp", "lat", s, "mean_us"), sp(m, "tcp", "lat", s, "mean_us"),
+                     pt(m, "ib_send_lat", s, "rtt_mean_us"), rs(m, "lat", s, "rtt_mean_us")))
+    rows.append((mode, "connect+1B+close /s", "higher",
+                 sp(m, "sdp", "crr", 1, "conn_per_s"), sp(m, "tcp", "crr", 1, "conn_per_s"), None, None))
+    for key, lab in (("ns_per_byte_proc", "CPU ns/B at 64 KiB, processes"),
+                     ("ns_per_byte_sys", "CPU ns/B at 64 KiB, whole guest(s)")):
+        rows.append((mode, lab, "lower", sp(m, "sdp", "bw", 65536, key), sp(m, "tcp", "bw", 65536, key), None, None))
+    for who in ("client", "server"):
+        def pb(fam, who=who):
+            r = sp(m, fam, "bw", 65536)
+            return r["cpu_%s_s" % who] * 1e9 / r["bytes"] if isinstance(r, dict) and r.get("bytes") else r
+        rows.append((mode, "CPU ns/B at 64 KiB, %s process" % who, "lower", pb("sdp"), pb("tcp"), None, None))
+    rows.append((mode, "memory per idle conn, KiB", "lower",
+                 sp(m, "sdp", "mem", 1, "kib_per_conn"), sp(m, "tcp", "mem", 1, "kib_per_conn"), None, None))
+    rows.append((mode, "SEQPACKET 64 B, msg/s", "higher",
+                 sp(m, "sdp", "seqpacket", 64, "msgs_per_s"), sp(m, "tcp", "seqpacket", 64, "msgs_per_s"), None, None))
+
+summary = []
+for mode, metric, better, s, t, v, r in rows:
+    summary.append({"mode": mode, "metric": metric, "better": better, "sdp": s, "tcp": t,
+                    "verbs": v, "rsockets": r, "sdp_over_verbs": ratio(s, v),
+                    "sdp_over_tcp": ratio(s, t), "sdp_over_rsockets": ratio(s, r)})
+
+def table():
+    out = []
+    for mode in modes:
+        g = modes[mode]
+        title = ("one guest (2 vCPUs, rxe and TCP to its own 10.77.0.1)" if mode == "one"
+                 else "two guests (1 vCPU each, virtio-net over a QEMU socket link; server 10.77.0.1, client 10.77.0.2)")
+        out.append("**%s**\n" % title)
+        out.append("| metric | better | SDP | TCP | verbs | rsockets | SDP/verbs | SDP/TCP | SDP/rsockets |")
+        out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        for r in summary:
+            if r["mode"] != mode:
+                continue
+            out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                r["metric"], r["better"], fmt(r["sdp"]), fmt(r["tcp"]), fmt(r["verbs"]), fmt(r["rsockets"]),
+                fmt(r["sdp_over_verbs"], 2), fmt(r["sdp_over_tcp"], 2), fmt(r["sdp_over_rsockets"], 2)))
+        v = []
+        for t in ("ib_send_bw", "ib_write_bw", "ib_read_bw"):
+            for s in (65536, 1048576):
+                x = pt(g, t, s, "MiBps")
+                if x is not None:
+                    v.append("%s %s %s" % (t, hsize(s), fmt(x)))
+        if v:
+            out.append("\nraw verbs on this rxe, MiB/s: " + "; ".join(v))
+        out.append("")
+    return "\n".join(out)
+
+meta = {
+    "stamp": stamp, "seconds": int(elapsed), "measure_seconds": float(dur),
+    "git": sh("git rev-parse --short HEAD") + (" (dirty)" if sh("git status --porcelain -- net include") else ""),
+    "host_cpu": sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip(),
+    "host_cpus": os.cpu_count(), "host_kernel": platform.release(),
+    "qemu": sh("qemu-system-x86_64 --version | head -1"), "accel": "tcg (no KVM)",
+    "loadavg_start": load0, "loadavg_end": load1,
+    "guest_kernel_args": "clocksource=tsc tsc=reliable",
+    "two_guest_link": "QEMU -netdev socket over TCP on 127.0.0.1, virtio-net" +
+                      (", TCP_NODELAY set by tools/sdpperf/qemu-nodelay.so" if nodelay == "1" else ", Nagle on (--no-nodelay)"),
+    "units": {"MiBps": "2^20 bytes/s (perftest's MB/sec)",
+              "rtt": "round trip in us; perftest and rstream print half of it, doubled here",
+              "ns_per_byte": "CPU ns per byte moved: processes = getrusage of client+server; whole guest(s) = non-idle /proc/stat time",
+              "memory": "/proc/meminfo: max(MemFree drop, Slab growth) over 64 idle connections, both ends, per connection"},
+}
+res = {"meta": meta, "modes": modes, "summary": summary}
+md = table()
+os.makedirs(os.path.join(out, "results"), exist_ok=True)
+for fn in (stamp + ".json", "latest.json"):
+    with open(os.path.join(out, "results", fn), "w") as f:
+        json.dump(res, f, indent=1, sort_keys=False)
+        f.write("\n")
+with open(os.path.join(out, "results", "latest.md"), "w") as f:
+    f.write("sdp bench %s, git %s, host %s x%s (%s), load %s -> %s, %ss per measurement\n\n" % (
+        stamp, meta["git"], meta["host_cpu"], meta["host_cpus"], meta["accel"], load0, load1, dur))
+    f.write(md + "\n")
+
+# plot data
+with open(os.path.join(work, "bw.dat"), "w") as f:
+    f.write("# size sdp1 tcp1 verbs1 sdp2 tcp2 verbs2\n")
+    for s in sorted({r["size"] for m in modes.values() for r in m["sdpperf"] if r.get("test") == "bw"}):
+        vals = []
+        for mode in ("one", "two"):
+            m = modes.get(mode)
+            for x in ((sp(m, "sdp", "bw", s, "MiBps"), sp(m, "tcp", "bw", s, "MiBps"),
+                       pt(m, "ib_send_bw", s, "MiBps")) if m else (None,) * 3):
+                vals.append("%.4f" % x if num(x) and x > 0 else "NaN")
+        f.write("%d %s\n" % (s, " ".join(vals)))
+with open(os.path.join(work, "rs.dat"), "w") as f:
+    f.write("# size rsockets1 rsockets2\n")
+    for s in (65536, 1048576):
+        vals = []
+        for mode in ("one", "two"):
+            x = rs(modes[mode], "bw", s, "MiBps") if mode in modes else None
+            vals.append("%.4f" % x if num(x) and x > 0 else "NaN")
+        f.write("%d %s\n" % (s, " ".join(vals)))
+with open(os.path.join(work, "lat.dat"), "w") as f:
+    f.write("# case SDP TCP verbs (median round trip, us) rsockets (mean: rstream has no median)\n")
+    for mode in ("one", "two"):
+        if mode not in modes:
+            continue
+        m = modes[mode]
+        for s in (1, 4096):
+            vals = [sp(m, "sdp", "lat", s, "p50_us"), sp(m, "tcp", "lat", s, "p50_us"),
+                    pt(m, "ib_send_lat", s, "rtt_p50_us"), rs(m, "lat", s, "rtt_mean_us")]
+            f.write('"%s, %s" %s\n' % (hsize(s), "1 guest" if mode == "one" else "2 guests",
+                    " ".join("%.1f" % x if num(x) else "NaN" for x in vals)))
+print(open(os.path.join(out, "results", "latest.md")).read())
+bad = [r for m in modes.values() for r in m["sdpperf"] if r.get("status") == "error"]
+bad += [r for m in modes.values() for r in m["perftest"] + m["rstream"] if r["status"] != "ok"]
+for r in bad:
+    print("note: %s %s %s size %s: %s" % (r.get("tool"), r.get("family", ""), r.get("test"), r.get("size"),
+          r.get("reason") or " | ".join(r.get("log", []))))
+print("results: %s/results/%s.json (and latest.json, latest.md)" % (out, stamp))
+PY
+
+if [ "$plot" = 1 ]; then
+	gnuplot -e "dat='$work'; outdir='$out'" scripts/bench-plot.gp
+	echo "plots: $out/bw.png $out/lat.png"
+fi
+rc=0
+for f in "$work"/bench-*g.rc; do
+	[ -f "$f" ] && [ "$(cat "$f")" != 0 ] && rc=1
+done
+echo "bench: done in $(( $(date +%s) - t_start ))s"
+exit $rc

@@ -1,0 +1,1603 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sdpperf: stream socket benchmark for AF_SDP and AF_INET (TCP), with the
+ * same code for both families.
+ *
+ *   sdpperf -s [-p PORT] [-1]                 server (serves both families)
+ *   sdpperf -c ADDR [-p PORT] -f sdp|tcp -t TEST[,TEST...] [options]
+ *
+ * Tests:
+ *   bw         stream bandwidth, one connection, for each size of -m
+ *              (default 64,256,1k,4k,16k,64k,256k,1m), -d seconds each
+ *   lat        request/response round trip (size bytes each way), for each
+ *              size of -m (default 1,4k): mean, p50, p99 in usec
+ *   crr        connect + 1-byte request/response + close, per second
+ *   mconn      -n connections (default 4) in parallel, aggregate bandwidth
+ *              at -m (default 64k)
+ *   mem        memory per connection: -n (default 64) idle connections,
+ *              MemFree and Slab of /proc/meminfo before and after, on both
+ *              machines (one delta when client and server share a kernel);
+ *              per connection = max(MemFree drop, Slab growth) / n
+ *   seqpacket  messages/s over SOCK_SEQPACKET (one-to-many) at -m
+ *              (default 64,1k); "n/a" when the family refuses it
+ *   echo       send -b bytes (default 16m) of a pattern, the server echoes
+ *              them, the client checks them; prints the connection, its
+ *              /proc/net/sdp line while connected and the timing
+ *   sync       only wait (-w, default 120 s) until a server answers: a
+ *              barrier between two machines
+ *   quit       stop the server
+ *
+ * A control connection (always TCP, port -p, default 5301) carries the
+ * request, the server's readiness and its measurements (CPU time from
+ * getrusage, /proc/stat busy time, /proc/meminfo); the data connections use
+ * the requested family on a port the server picks.
+ *
+ * Output (-o human|json|both, default human): one line per result; JSON
+ * lines are single objects starting with '{'.
+ *
+ * Bandwidth is in MiB/s (2^20 bytes per second, as perftest's "MB/sec").
+ * CPU per byte: ns of CPU time per byte moved, of the client and server
+ * processes (getrusage user+sys) and of the whole machine(s) (non-idle time
+ * in /proc/stat, which includes softirq and kernel threads, e.g. rxe's).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/sdp.h>
+
+#define DEF_PORT	5301
+#define RECV_BUF	(256 * 1024)
+#define MAX_SIZES	32
+#define MAX_CONN	4096
+#define LINE		1024
+
+enum out_mode { OUT_HUMAN = 1, OUT_JSON = 2, OUT_BOTH = 3 };
+
+static struct {
+	bool server;
+	bool once;
+	const char *addr;
+	int port;
+	int family;		/* AF_INET or AF_SDP */
+	const char *fam_name;
+	const char *tests;
+	double dur;
+	size_t sizes[MAX_SIZES];
+	int nsizes;
+	int nconn;
+	long long echo_bytes;
+	int out;
+	bool quiet;
+	double wait;		/* seconds to retry the control connection */
+} opt = {
+	.port = DEF_PORT,
+	.family = AF_SDP,
+	.fam_name = "sdp",
+	.tests = "bw",
+	.dur = 3.0,
+	.nconn = 0,
+	.echo_bytes = 16LL << 20,
+	.out = OUT_HUMAN,
+	.wait = -1,
+};
+
+/* ------------------------------------------------------------------ */
+/* helpers */
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "sdpperf: ");
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double cpu_self_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/* non-idle and total seconds of all CPUs, from /proc/stat */
+static void sys_cpu(double *busy, double *total)
+{
+	unsigned long long v[10] = { 0 };
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f = fopen("/proc/stat", "r");
+	unsigned long long sum = 0;
+	int i;
+
+	*busy = *total = 0;
+	if (!f)
+		return;
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7],
+		   &v[8], &v[9]) >= 4) {
+		/* guest and guest_nice are already in user and nice */
+		for (i = 0; i < 8; i++)
+			sum += v[i];
+		*total = (double)sum / hz;
+		*busy = (double)(sum - v[3] - v[4]) / hz;
+	}
+	fclose(f);
+}
+
+/* MemFree and Slab of /proc/meminfo, KiB */
+static void meminfo(long long *free_kb, long long *slab_kb)
+{
+	char line[256];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	*free_kb = *slab_kb = -1;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "MemFree: %lld", free_kb);
+		sscanf(line, "Slab: %lld", slab_kb);
+	}
+	fclose(f);
+}
+
+/*
+ * Wait (at most 5 s) until MemFree stops moving: connections of an earlier
+ * test are torn down asynchronously (rdma_cm, RCU) and would be counted.
+ */
+static void mem_settle(void)
+{
+	long long f0, s0, f1, s1;
+	int i, calm = 0;
+
+	meminfo(&f0, &s0);
+	for (i = 0; i < 20 && calm < 2; i++) {
+		usleep(250000);
+		meminfo(&f1, &s1);
+		calm = llabs(f1 - f0) < 128 ? calm + 1 : 0;
+		f0 = f1;
+	}
+}
+
+static void boot_id(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+
+	snprintf(buf, len, "unknown");
+	if (f) {
+		if (fgets(buf, len, f))
+			buf[strcspn(buf, "\n")] = 0;
+		fclose(f);
+	}
+}
+
+static int parse_family(const char *s, const char **name)
+{
+	if (!strcmp(s, "sdp")) {
+		const char *e = getenv("SDP_FAMILY");
+
+		*name = "sdp";
+		return e ? atoi(e) : AF_SDP;
+	}
+	if (!strcmp(s, "tcp")) {
+		*name = "tcp";
+		return AF_INET;
+	}
+	return -1;
+}
+
+static long long parse_size(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	switch (*end) {
+	case 'k': case 'K': v *= 1024; break;
+	case 'm': case 'M': v *= 1024 * 1024; break;
+	case 'g': case 'G': v *= 1024.0 * 1024 * 1024; break;
+	case 0: break;
+	default: die("bad size %s", s);
+	}
+	return (long long)v;
+}
+
+static void parse_sizes(const char *s)
+{
+	char *dup = strdup(s), *tok, *save = NULL;
+
+	opt.nsizes = 0;
+	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (opt.nsizes == MAX_SIZES)
+			die("too many sizes");
+		opt.sizes[opt.nsizes++] = parse_size(tok);
+	}
+	free(dup);
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* 1 = full, 0 = EOF before any byte, -1 = error or short */
+static int read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = recv(fd, p + got, len - got, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			return got ? -1 : 0;
+		got += n;
+	}
+	return 1;
+}
+
+/* control lines: "WORD key=value ...\n" */
+static int ctl_send(int fd, const char *fmt, ...)
+{
+	char buf[LINE];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	buf[n++] = '\n';
+	return write_all(fd, buf, n);
+}
+
+/* read one line (byte at a time: the control connection is not hot) */
+static int ctl_recv(int fd, char *buf, size_t len, int timeout_ms)
+{
+	size_t n = 0;
+
+	while (n < len - 1) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int r = poll(&p, 1, timeout_ms);
+		ssize_t k;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		k = read(fd, buf + n, 1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		if (buf[n] == '\n')
+			break;
+		n++;
+	}
+	buf[n] = 0;
+	return (int)n;
+}
+
+/* value of key=... in a control line */
+static bool kv(const char *line, const char *key, char *val, size_t len)
+{
+	size_t kl = strlen(key);
+	const char *p = line;
+
+	while ((p = strstr(p, key))) {
+		if ((p == line || p[-1] == ' ') && p[kl] == '=') {
+			/* "reason" is last and runs to the end of the line */
+			bool rest = !strcmp(key, "reason");
+			size_t i = 0;
+
+			p += kl + 1;
+			while (p[i] && (rest || p[i] != ' ') && i < len - 1) {
+				val[i] = p[i];
+				i++;
+			}
+			val[i] = 0;
+			return true;
+		}
+		p += kl;
+	}
+	return false;
+}
+
+static double kv_d(const char *line, const char *key)
+{
+	char v[64];
+
+	return kv(line, key, v, sizeof(v)) ? atof(v) : 0;
+}
+
+static long long kv_ll(const char *line, const char *key)
+{
+	char v[64];
+
+	return kv(line, key, v, sizeof(v)) ? atoll(v) : 0;
+}
+
+static void set_nodelay(int fd)
+{
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+static struct sockaddr_in mkaddr(const char *host, int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+
+	if (!host)
+		a.sin_addr.s_addr = htonl(INADDR_ANY);
+	else if (inet_pton(AF_INET, host, &a.sin_addr) != 1)
+		die("%s: not an IPv4 address", host);
+	return a;
+}
+
+static int data_connect(int family, const struct sockaddr_in *a, int *err)
+{
+	int fd = socket(family, SOCK_STREAM, 0);
+
+	if (fd < 0) {
+		*err = errno;
+		return -1;
+	}
+	if (connect(fd, (const struct sockaddr *)a, sizeof(*a)) < 0) {
+		*err = errno;
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* ------------------------------------------------------------------ */
+/* output */
+
+struct result {
+	char json[2048];
+	char human[1024];
+};
+
+static void emit(struct result *r)
+{
+	if (opt.out & OUT_HUMAN)
+		printf("%s\n", r->human);
+	if (opt.out & OUT_JSON)
+		printf("%s\n", r->json);
+	fflush(stdout);
+}
+
+static void emit_na(const char *test, size_t size, const char *why)
+{
+	struct result r;
+
+	snprintf(r.json, sizeof(r.json),
+		 "{\"tool\":\"sdpperf\",\"family\":\"%s\",\"test\":\"%s\",\"size\":%zu,\"status\":\"n/a\",\"reason\":\"%s\"}",
+		 opt.fam_name, test, size, why);
+	snprintf(r.human, sizeof(r.human), "%-4s %-9s size %-8zu n/a (%s)",
+		 opt.fam_name, test, size, why);
+	emit(&r);
+}
+
+static void emit_error(const char *test, size_t size, const char *why)
+{
+	struct result r;
+
+	snprintf(r.json, sizeof(r.json),
+		 "{\"tool\":\"sdpperf\",\"family\":\"%s\",\"test\":\"%s\",\"size\":%zu,\"status\":\"error\",\"reason\":\"%s\"}",
+		 opt.fam_name, test, size, why);
+	snprintf(r.human, sizeof(r.human), "%-4s %-9s size %-8zu ERROR: %s",
+		 opt.fam_name, test, size, why);
+	emit(&r);
+}
+
+/* ------------------------------------------------------------------ */
+/* server */
+
+struct srv_conn {
+	int fd;
+	size_t size;
+	long long bytes;
+	pthread_t th;
+};
+
+static void *srv_sink(void *arg)
+{
+	struct srv_conn *c = arg;
+	char *buf = malloc(RECV_BUF);
+	ssize_t n;
+
+	for (;;) {
+		n = recv(c->fd, buf, RECV_BUF, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		c->bytes += n;
+	}
+	free(buf);
+	return NULL;
+}
+
+static void *srv_echo(void *arg)
+{
+	struct srv_conn *c = arg;
+	size_t sz = c->size ? c->size : RECV_BUF;
+	char *buf = malloc(sz);
+	int r;
+
+	if (c->size) {
+		/* request/response: exactly size bytes each way */
+		while ((r = read_all(c->fd, buf, sz)) == 1) {
+			if (write_all(c->fd, buf, sz) < 0)
+				break;
+			c->bytes += sz;
+		}
+	} else {
+		/* stream echo */
+		for (;;) {
+			ssize_t n = recv(c->fd, buf, sz, 0);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			if (write_all(c->fd, buf, n) < 0)
+				break;
+			c->bytes += n;
+		}
+		shutdown(c->fd, SHUT_WR);
+	}
+	free(buf);
+	return NULL;
+}
+
+/* accept with the control connection watched: -1 and *ctl_closed if it goes */
+static int accept_or_ctl(int lfd, int cfd, bool *ctl_event)
+{
+	struct pollfd p[2] = {
+		{ .fd = lfd, .events = POLLIN },
+		{ .fd = cfd, .events = POLLIN },
+	};
+
+	*ctl_event = false;
+	for (;;) {
+		int r = poll(p, 2, -1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (p[1].revents) {
+			*ctl_event = true;
+			return -1;
+		}
+		if (p[0].revents) {
+			int fd = accept(lfd, NULL, NULL);
+
+			if (fd < 0 && errno == EINTR)
+				continue;
+			return fd;
+		}
+	}
+}
+
+static void srv_result(int cfd, double cpu0, double busy0, double total0,
+		       const char *extra)
+{
+	double busy, total;
+
+	sys_cpu(&busy, &total);
+	ctl_send(cfd, "RESULT cpu=%.6f busy=%.3f total=%.3f %s",
+		 cpu_self_s() - cpu0, busy - busy0, total - total0,
+		 extra ? extra : "");
+}
+
+/* one test, in a child process; the control connection is cfd */
+static void serve_one(int cfd)
+{
+	char req[LINE], test[32], fam[16], id[64], line[LINE], extra[256];
+	const char *fname;
+	size_t size;
+	int family, nconn, lfd = -1, type, i;
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	double cpu0, busy0, total0, dur;
+	struct srv_conn *conns;
+	int one = 1;
+
+	if (ctl_recv(cfd, req, sizeof(req), 30000) < 0)
+		return;
+	if (!strncmp(req, "QUIT", 4)) {
+		ctl_send(cfd, "BYE");
+		kill(getppid(), SIGTERM);
+		return;
+	}
+	if (!kv(req, "test", test, sizeof(test)) || !kv(req, "fam", fam, sizeof(fam))) {
+		ctl_send(cfd, "NA reason=bad-request");
+		return;
+	}
+	if (!strcmp(test, "sync")) {
+		/* a barrier: the other side knows we are here */
+		ctl_send(cfd, "SYNC");
+		return;
+	}
+	family = parse_family(fam, &fname);
+	size = kv_ll(req, "size");
+	nconn = kv_ll(req, "nconn");
+	dur = kv_d(req, "dur");
+	if (nconn < 1)
+		nconn = 1;
+	if (nconn > MAX_CONN)
+		nconn = MAX_CONN;
+	/* watchdog: a client that vanished must not keep us forever */
+	alarm((unsigned int)(dur * 3) +
+	      (strcmp(test, "mem") && strcmp(test, "echo") ? 60 : 300));
+
+	type = strcmp(test, "seqpacket") ? SOCK_STREAM : SOCK_SEQPACKET;
+	lfd = socket(family, type, 0);
+	if (lfd < 0) {
+		ctl_send(cfd, "NA reason=socket:%s", strerror(errno));
+		return;
+	}
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	a = mkaddr(NULL, 0);
+	if (bind(lfd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		ctl_send(cfd, "NA reason=bind:%s", strerror(errno));
+		return;
+	}
+	if (type == SOCK_STREAM && listen(lfd, nconn + 16) < 0) {
+		ctl_send(cfd, "NA reason=listen:%s", strerror(errno));
+		return;
+	}
+	if (getsockname(lfd, (struct sockaddr *)&a, &alen) < 0) {
+		ctl_send(cfd, "NA reason=getsockname:%s", strerror(errno));
+		return;
+	}
+	boot_id(id, sizeof(id));
+	cpu0 = cpu_self_s();
+	sys_cpu(&busy0, &total0);
+	ctl_send(cfd, "READY port=%d boot=%s", ntohs(a.sin_port), id);
+
+	if (!strcmp(test, "bw") || !strcmp(test, "mconn") ||
+	    !strcmp(test, "lat") || !strcmp(test, "echo")) {
+		bool sink = !strcmp(test, "bw") || !strcmp(test, "mconn");
+		long long bytes = 0;
+		bool ev;
+
+		conns = calloc(nconn, sizeof(*conns));
+		for (i = 0; i < nconn; i++) {
+			conns[i].fd = accept_or_ctl(lfd, cfd, &ev);
+			if (conns[i].fd < 0)
+				break;
+			conns[i].size = !strcmp(test, "lat") ? size : 0;
+			if (!sink)
+				set_nodelay(conns[i].fd);
+			pthread_create(&conns[i].th, NULL,
+				       sink ? srv_sink : srv_echo, &conns[i]);
+		}
+		nconn = i;
+		for (i = 0; i < nconn; i++) {
+			pthread_join(conns[i].th, NULL);
+			bytes += conns[i].bytes;
+			close(conns[i].fd);
+		}
+		snprintf(extra, sizeof(extra), "bytes=%lld conns=%d", bytes, nconn);
+		srv_result(cfd, cpu0, busy0, total0, extra);
+	} else if (!strcmp(test, "crr")) {
+		long long n = 0;
+		bool ev;
+		char c;
+
+		for (;;) {
+			int fd = accept_or_ctl(lfd, cfd, &ev);
+
+			if (fd < 0) {
+				if (ev)
+					break;
+				continue;
+			}
+			set_nodelay(fd);
+			if (read_all(fd, &c, 1) == 1 && write_all(fd, &c, 1) == 0)
+				n++;
+			close(fd);
+		}
+		ctl_recv(cfd, line, sizeof(line), 10000);	/* DONE */
+		snprintf(extra, sizeof(extra), "conns=%lld", n);
+		srv_result(cfd, cpu0, busy0, total0, extra);
+	} else if (!strcmp(test, "mem")) {
+		long long f0, s0, f1, s1;
+		int *fds = calloc(nconn, sizeof(int));
+		bool ev;
+		char c;
+
+		/* BEFORE: the client has taken its own figures */
+		if (ctl_recv(cfd, line, sizeof(line), 60000) < 0)
+			return;
+		if (strcmp(line, "BEFORE same"))
+			mem_settle();
+		meminfo(&f0, &s0);
+		ctl_send(cfd, "OK");
+		for (i = 0; i < nconn; i++) {
+			fds[i] = accept_or_ctl(lfd, cfd, &ev);
+			if (fds[i] < 0)
+				break;
+			if (read_all(fds[i], &c, 1) != 1 || write_all(fds[i], &c, 1))
+				break;
+		}
+		/* MEASURE */
+		if (ctl_recv(cfd, line, sizeof(line), 600000) < 0)
+			return;
+		meminfo(&f1, &s1);
+		ctl_send(cfd, "MEM conns=%d free_kb=%lld slab_kb=%lld", i,
+			 f0 - f1, s1 - s0);
+		ctl_recv(cfd, line, sizeof(line), 600000);	/* DONE */
+		for (i = 0; i < nconn; i++)
+			if (fds[i] > 0)
+				close(fds[i]);
+	} else if (!strcmp(test, "seqpacket")) {
+		char *buf = malloc(RECV_BUF);
+		long long msgs = 0, bytes = 0;
+		struct pollfd p[2] = {
+			{ .fd = lfd, .events = POLLIN },
+			{ .fd = cfd, .events = POLLIN },
+		};
+
+		for (;;) {
+			if (poll(p, 2, -1) < 0 && errno != EINTR)
+				break;
+			if (p[1].revents)
+				break;
+			if (p[0].revents & POLLIN) {
+				ssize_t n = recv(lfd, buf, RECV_BUF, MSG_DONTWAIT);
+
+				if (n > 0) {
+					msgs++;
+					bytes += n;
+				} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+					break;
+				}
+			}
+		}
+		ctl_recv(cfd, line, sizeof(line), 10000);	/* DONE */
+		snprintf(extra, sizeof(extra), "msgs=%lld bytes=%lld", msgs, bytes);
+		srv_result(cfd, cpu0, busy0, total0, extra);
+		free(buf);
+	} else {
+		ctl_send(cfd, "NA reason=unknown-test");
+	}
+	close(lfd);
+}
+
+static void on_term(int sig)
+{
+	(void)sig;
+	_exit(0);
+}
+
+static int run_server(void)
+{
+	struct sockaddr_in a = mkaddr(NULL, opt.port);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	if (lfd < 0)
+		die("socket: %s", strerror(errno));
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(lfd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		die("bind control port %d: %s", opt.port, strerror(errno));
+	if (listen(lfd, 16) < 0)
+		die("listen: %s", strerror(errno));
+	signal(SIGTERM, on_term);
+	if (!opt.quiet)
+		fprintf(stderr, "sdpperf: server on control port %d (tcp), data on sdp and tcp\n",
+			opt.port);
+	for (;;) {
+		int cfd = accept(lfd, NULL, NULL);
+		pid_t pid;
+		int st;
+
+		if (cfd < 0) {
+			if (errno == EINTR)
+				continue;
+			die("accept: %s", strerror(errno));
+		}
+		set_nodelay(cfd);
+		pid = fork();
+		if (pid == 0) {
+			close(lfd);
+			signal(SIGTERM, SIG_DFL);
+			serve_one(cfd);
+			close(cfd);
+			_exit(0);
+		}
+		close(cfd);
+		/* one test at a time: the figures of one are not disturbed by another */
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		if (opt.once)
+			break;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* client */
+
+struct test_ctx {
+	int cfd;
+	struct sockaddr_in data;	/* server data address */
+	bool same_host;
+	char na[256];
+};
+
+/* open the control connection and send a request; 0 ready, 1 n/a, -1 error */
+static int ctl_open(struct test_ctx *t, const char *test, size_t size, int nconn)
+{
+	struct sockaddr_in a = mkaddr(opt.addr, opt.port);
+	char line[LINE], v[64], id[64];
+	int err = 0;
+	double until = now_s() + (opt.wait >= 0 ? opt.wait :
+				  !strcmp(test, "sync") ? 120 : 10);
+
+	memset(t, 0, sizeof(*t));
+	for (;;) {
+		t->cfd = data_connect(AF_INET, &a, &err);
+		if (t->cfd >= 0 || now_s() >= until)
+			break;
+		usleep(100000);
+	}
+	if (t->cfd < 0) {
+		snprintf(t->na, sizeof(t->na), "control connect %s:%d: %s",
+			 opt.addr, opt.port, strerror(err));
+		return -1;
+	}
+	set_nodelay(t->cfd);
+	ctl_send(t->cfd, "REQ fam=%s test=%s size=%zu nconn=%d dur=%.3f",
+		 opt.fam_name, test, size, nconn, opt.dur);
+	if (ctl_recv(t->cfd, line, sizeof(line), 120000) < 0) {
+		snprintf(t->na, sizeof(t->na), "no answer from the server");
+		return -1;
+	}
+	if (!strncmp(line, "SYNC", 4))
+		return 0;
+	if (!strncmp(line, "NA", 2)) {
+		if (!kv(line, "reason", t->na, sizeof(t->na)))
+			snprintf(t->na, sizeof(t->na), "refused");
+		return 1;
+	}
+	t->data = mkaddr(opt.addr, 0);
+	kv(line, "port", v, sizeof(v));
+	t->data.sin_port = htons(atoi(v));
+	boot_id(id, sizeof(id));
+	kv(line, "boot", v, sizeof(v));
+	t->same_host = !strcmp(v, id);
+	return 0;
+}
+
+/* read the server's RESULT line */
+static int ctl_result(struct test_ctx *t, char *line, size_t len, int timeout_ms)
+{
+	if (ctl_recv(t->cfd, line, len, timeout_ms) < 0 || strncmp(line, "RESULT", 6)) {
+		snprintf(t->na, sizeof(t->na), "no result from the server");
+		return -1;
+	}
+	return 0;
+}
+
+static atomic_bool stop_flag;
+
+static void *stop_timer(void *arg)
+{
+	double d = *(double *)arg;
+	struct timespec ts = { .tv_sec = (time_t)d,
+			       .tv_nsec = (long)((d - (time_t)d) * 1e9) };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	atomic_store(&stop_flag, true);
+	return NULL;
+}
+
+struct cli_conn {
+	int fd;
+	size_t size;
+	long long bytes;
+	int err;
+	pthread_t th;
+};
+
+static void *cli_source(void *arg)
+{
+	struct cli_conn *c = arg;
+	char *buf = malloc(c->size);
+
+	memset(buf, 0xa5, c->size);
+	while (!atomic_load_explicit(&stop_flag, memory_order_relaxed)) {
+		ssize_t n = send(c->fd, buf, c->size, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			c->err = errno;
+			break;
+		}
+		c->bytes += n;
+	}
+	shutdown(c->fd, SHUT_WR);
+	free(buf);
+	return NULL;
+}
+
+/* common CPU/bandwidth bookkeeping of a streaming test */
+static void stream_result(struct test_ctx *t, const char *test, size_t size,
+			  int nconn, double t0, double cpu0, double busy0,
+			  double total0, const char *line)
+{
+	double t1 = now_s(), cpu = cpu_self_s() - cpu0, busy, total;
+	double scpu = kv_d(line, "cpu"), sbusy = kv_d(line, "busy");
+	long long bytes = kv_ll(line, "bytes");
+	double el = t1 - t0, mibps = bytes / el / 1048576.0;
+	double sysbusy, nspb_proc, nspb_sys;
+	struct result r;
+
+	sys_cpu(&busy, &total);
+	sysbusy = busy - busy0 + (t->same_host ? 0 : sbusy);
+	nspb_proc = bytes ? (cpu + scpu) * 1e9 / bytes : 0;
+	nspb_sys = bytes ? sysbusy * 1e9 / bytes : 0;
+	snprintf(r.json, sizeof(r.json),
+		 "{\"tool\":\"sdpperf\",\"family\":\"%s\",\"test\":\"%s\",\"size\":%zu,\"nconn\":%d,"
+		 "\"status\":\"ok\",\"seconds\":%.3f,\"bytes\":%lld,\"MiBps\":%.3f,"
+		 "\"cpu_client_s\":%.3f,\"cpu_server_s\":%.3f,\"cpu_sys_s\":%.3f,"
+		 "\"ns_per_byte_proc\":%.3f,\"ns_per_byte_sys\":%.3f,\"same_host\":%s}",
+		 opt.fam_name, test, size, nconn, el, bytes, mibps, cpu, scpu,
+		 sysbusy, nspb_proc, nspb_sys, t->same_host ? "true" : "false");
+	snprintf(r.human, sizeof(r.human),
+		 "%-4s %-9s size %-8zu conns %-3d %6.2f s %12lld B %9.2f MiB/s  cpu %7.2f ns/B (client %.2fs server %.2fs) machine %7.2f ns/B",
+		 opt.fam_name, test, size, nconn, el, bytes, mibps, nspb_proc,
+		 cpu, scpu, nspb_sys);
+	emit(&r);
+	(void)total0;
+}
+
+static void test_stream(const char *test, size_t size, int nconn)
+{
+	struct test_ctx t;
+	struct cli_conn *c;
+	char line[LINE], why[300];
+	double t0, cpu0, busy0, total0, d = opt.dur;
+	pthread_t timer;
+	int i, r, err = 0;
+
+	r = ctl_open(&t, test, size, nconn);
+	if (r) {
+		(r > 0 ? emit_na : emit_error)(test, size, t.na);
+		if (t.cfd > 0)
+			close(t.cfd);
+		return;
+	}
+	c = calloc(nconn, sizeof(*c));
+	for (i = 0; i < nconn; i++) {
+		c[i].fd = data_connect(opt.family, &t.data, &err);
+		if (c[i].fd < 0) {
+			snprintf(why, sizeof(why), "connect: %s", strerror(err));
+			emit_error(test, size, why);
+			while (i--)
+				close(c[i].fd);
+			close(t.cfd);
+			free(c);
+			return;
+		}
+		c[i].size = size;
+	}
+	atomic_store(&stop_flag, false);
+	cpu0 = cpu_self_s();
+	sys_cpu(&busy0, &total0);
+	t0 = now_s();
+	pthread_create(&timer, NULL, stop_timer, &d);
+	for (i = 0; i < nconn; i++)
+		pthread_create(&c[i].th, NULL, cli_source, &c[i]);
+	for (i = 0; i < nconn; i++)
+		pthread_join(c[i].th, NULL);
+	pthread_join(timer, NULL);
+	/* the server reports when it has read every byte (EOF on all) */
+	if (ctl_result(&t, line, sizeof(line), (int)(opt.dur * 1000) + 120000) < 0) {
+		emit_error(test, size, t.na);
+	} else {
+		for (i = 0; i < nconn; i++)
+			if (c[i].err) {
+				snprintf(why, sizeof(why), "send: %s", strerror(c[i].err));
+				emit_error(test, size, why);
+				break;
+			}
+		if (i == nconn)
+			stream_result(&t, test, size, nconn, t0, cpu0, busy0,
+				      total0, line);
+	}
+	for (i = 0; i < nconn; i++)
+		close(c[i].fd);
+	close(t.cfd);
+	free(c);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void test_lat(size_t size)
+{
+	struct test_ctx t;
+	char line[LINE], why[300];
+	char *buf, *rbuf;
+	double *s, t0, tend, cpu0, busy0, total0, sum = 0, busy, total, cpu;
+	size_t ns = 0, cap = 1 << 16;
+	int fd, r, err = 0;
+	uint32_t seq = 0;
+	struct result res;
+
+	r = ctl_open(&t, "lat", size, 1);
+	if (r) {
+		(r > 0 ? emit_na : emit_error)("lat", size, t.na);
+		return;
+	}
+	fd = data_connect(opt.family, &t.data, &err);
+	if (fd < 0) {
+		snprintf(why, sizeof(why), "connect: %s", strerror(err));
+		emit_error("lat", size, why);
+		close(t.cfd);
+		return;
+	}
+	set_nodelay(fd);
+	buf = calloc(1, size + 4);
+	rbuf = calloc(1, size + 4);
+	s = malloc(cap * sizeof(*s));
+	cpu0 = cpu_self_s();
+	sys_cpu(&busy0, &total0);
+	t0 = now_s();
+	tend = t0 + opt.dur;
+	for (;;) {
+		double a = now_s(), b;
+
+		if (a >= tend)
+			break;
+		/* a sequence number in the message, checked in the echo */
+		buf[0] = (char)seq;
+		if (size >= 4)
+			memcpy(buf, &seq, 4);
+		if (write_all(fd, buf, size) < 0 || read_all(fd, rbuf, size) != 1) {
+			snprintf(why, sizeof(why), "round trip %zu: %s", ns, strerror(errno));
+			emit_error("lat", size, why);
+			goto out;
+		}
+		if (memcmp(buf, rbuf, size)) {
+			snprintf(why, sizeof(why), "echo %zu differs from the request", ns);
+			emit_error("lat", size, why);
+			goto out;
+		}
+		b = now_s();
+		if (ns == cap) {
+			cap *= 2;
+			s = realloc(s, cap * sizeof(*s));
+		}
+		s[ns++] = (b - a) * 1e6;
+		sum += (b - a) * 1e6;
+		seq++;
+	}
+	cpu = cpu_self_s() - cpu0;
+	shutdown(fd, SHUT_WR);
+	if (ctl_result(&t, line, sizeof(line), 60000) < 0) {
+		emit_error("lat", size, t.na);
+		goto out;
+	}
+	sys_cpu(&busy, &total);
+	qsort(s, ns, sizeof(*s), cmp_double);
+	{
+		double mean = ns ? sum / ns : 0;
+		double p50 = ns ? s[ns / 2] : 0, p99 = ns ? s[(size_t)(ns * 0.99)] : 0;
+		double scpu = kv_d(line, "cpu");
+		double sysb = busy - busy0 + (t.same_host ? 0 : kv_d(line, "busy"));
+
+		snprintf(res.json, sizeof(res.json),
+			 "{\"tool\":\"sdpperf\",\"family\":\"%s\",\"test\":\"lat\",\"size\":%zu,\"status\":\"ok\","
+			 "\"round_trips\":%zu,\"mean_us\":%.2f,\"p50_us\":%.2f,\"p99_us\":%.2f,\"min_us\":%.2f,\"max_us\":%.2f,"
+			 "\"cpu_client_s\":%.3f,\"cpu_server_s\":%.3f,\"cpu_sys_s\":%.3f,\"cpu_us_per_rt\":%.2f,\"same_host\":%s}",
+			 opt.fam_name, size, ns, mean, p50, p99, ns ? s[0] : 0,
+			 ns ? s[ns - 1] : 0, cpu, scpu, sysb,
+			 ns ? (cpu + scpu) * 1e6 / ns : 0,
+			 t.same_host ? "true" : "false");
+		snprintf(res.human, sizeof(res.human),
+			 "%-4s %-9s size %-8zu %7zu round trips  mean %9.1f us  p50 %9.1f us  p99 %9.1f us  cpu %.1f us/rt",
+			 opt.fam_name, "lat", size, ns, mean, p50, p99,
+			 ns ? (cpu + scpu) * 1e6 / ns : 0);
+		emit(&res);
+	}
+out:
+	close(fd);
+	close(t.cfd);
+	free(buf);
+	free(rbuf);
+	free(s);
+}
+
+static void test_crr(void)
+{
+	struct test_ctx t;
+	char line[LINE], why[300];
+	double t0, tend, el, cpu0, cpu, busy0, total0, busy, total;
+	long long n = 0;
+	int r, err = 0;
+	char c = 'x';
+	struct result res;
+
+	r = ctl_open(&t, "crr", 1, 1);
+	if (r) {
+		(r > 0 ? emit_na : emit_error)("crr", 1, t.na);
+		return;
+	}
+	cpu0 = cpu_self_s();
+	sys_cpu(&busy0, &total0);
+	t0 = now_s();
+	tend = t0 + opt.dur;
+	while (now_s() < tend) {
+		int fd = data_connect(opt.family, &t.data, &err);
+
+		if (fd < 0) {
+			snprintf(why, sizeof(why), "connect #%lld: %s", n, strerror(err));
+			emit_error("crr", 1, why);
+			close(t.cfd);
+			return;
+		}
+		set_nodelay(fd);
+		if (write_all(fd, &c, 1) < 0 || read_all(fd, &c, 1) != 1) {
+			snprintf(why, sizeof(why), "echo #%lld: %s", n, strerror(errno));
+			emit_error("crr", 1, why);
+			close(fd);
+			close(t.cfd);
+			return;
+		}
+		close(fd);
+		n++;
+	}
+	el = now_s() - t0;
+	cpu = cpu_self_s() - cpu0;
+	ctl_send(t.cfd, "DONE");
+	if (ctl_result(&t, line, sizeof(line), 60000) < 0) {
+		emit_error("crr", 1, t.na);
+		close(t.cfd);
+		return;
+	}
+	sys_cpu(&busy, &total);
+	{
+		double scpu = kv_d(line, "cpu");
+		double sysb = busy - busy0 + (t.same_host ? 0 : kv_d(line, "busy"));
+
+		snprintf(res.json, sizeof(res.json),
+			 "{\"tool\":\"sdpperf\",\"family\":\"%s\",\"test\":\"crr\",\"size\":1,\"status\":\"ok\","
+			 "\"conns\":%lld,\"server_conns\":%lld,\"seconds\":%.3f,\"conn_per_s\":%.2f,"
+			 "\"cpu_client_s\":%.3f,\"cpu_server_s\":%.3f,\"cpu_sys_s\":%.3f,\"cpu_us_per_conn\":%.1f,\"same_host\":%s}",
+			 opt.fam_name, n, kv_ll(line, "conns"), el, n / el, cpu, scpu,
+			 sysb, n ? (cpu + scpu) * 1e6 / n : 0,
+			 t.same_host ? "true" : "false");
+		snprintf(res.human, sizeof(res.human),
+			 "%-4s %-9s %lld connections in %.2f s = %.1f conn/s  cpu %.0f us/conn",
+			 opt.fam_name, "crr", n, el, n / el,
+			 n ? (cpu + scpu) * 1e6 / n : 0);
+		emit(&res);
+	}
+	close(t.cfd);
+}
+
+static void test_mem(int nconn)
+{
+	struct test_ctx t;
+	char line[LINE], why[300];
+	long long f0, s0, f1, s1, sfree, sslab;
+	int *fds, i, r, err = 0, got = 0;
+	double t0, el;
+	char c = 'm';
+	struct result res;
+
+	r = ctl_open(&t, "mem", 1, nconn);
+	if (r) {
+		(r > 0 ? emit_na : emit_error)("mem", 1, t.na);
+		return;
+	}
+	fds = calloc(nconn, sizeof(int));
+	mem_settle();
+	meminfo(&f0, &s0);
+	/* on one machine the server need not wait for calm again */
+	ctl_send(t.cfd, t.same_host ? "BEFORE same" : "BEFORE");
+	if (ctl_recv(t.cfd, line, sizeof(line), 60000) < 0) {
+		emit_error("mem", 1, "no answer to BEFORE");
+		goto out;
+	}
+	t0 = now_s();
+	for (i = 0; i < nconn; i++) {
+		fds[i] = data_connect(opt.family, &t.data, &err);
+		if (fds[i] < 0) {
+			snprintf(why, sizeof(why), "connect #%d: %s", i, strerror(err));
+			emit_error("mem", 1, why);
+			goto out;
+		}
+		if (write_all(fds[i], &c, 1) < 0 || read_all(fds[i], &c, 1) != 1) {
+			snprintf(why, sizeof(why), "echo #%d: %s", i, strerror(errno));
+			emit_error("mem", 1, why);
+			goto out;
+		}
+		got++;
+	}
+	el = now_s() - t0;
+	usleep(500000);
+	ctl_send(t.cfd, "MEASURE");
+	if (ctl_recv(t.cfd, line, sizeof(line), 60000) < 0 || strncmp(line, "MEM", 3)) {
+		emit_error("mem", 1, "no MEM answer");
+		goto out;
+	}
+	meminfo(&f1, &s1);
+	sfree = kv_ll(line, "free_kb");
+	sslab = kv_ll(line, "slab_kb");
+	{
+		/* one machine: its delta holds both ends; two: add the server's */
+		long long tfree = f0 - f1 + (t.same_host ? 0 : sfree);
+		long long tslab = s1 - s0 + (t.same_host ? 0 : sslab);
+		/*
+		 * MemFree moves in batches (per-CPU page lists), so a small
+		 * growth shows as 0: the Slab growth is the floor.
+		 */
+		double per = (double)(tfree > tslab ? tfree : tslab) / got;
+
+		snprintf(res.json, sizeof(res.json),
+			 "{\"tool\":\"sdpperf\",\"family\":\"%s\",\"test\":\"mem\",\"size\":1,\"status\":\"ok\","
+			 "\"conns\":%d,\"method\":\"/proc/meminfo: max(MemFree drop, Slab growth) over idle connections, both ends\","
+			 "\"client_free_kb\":%lld,\"client_slab_kb\":%lld,\"server_free_kb\":%lld,\"server_slab_kb\":%lld,"
+			 "\"kib_per_conn\":%.1f,\"free_kib_per_conn\":%.1f,\"slab_kib_per_conn\":%.1f,\"setup_s\":%.3f,\"same_host\":%s}",
+			 opt.fam_name, got, f0 - f1, s1 - s0, sfree, sslab, per,
+			 (double)tfree / got, (double)tslab / got, el,
+			 t.same_host ? "true" : "false");
+		snprintf(res.human, sizeof(res.human),
+			 "%-4s %-9s %d idle connections: %.1f KiB per connection, both ends (MemFree drop %.1f, Slab growth %.1f KiB/conn); set up in %.2f s",
+			 opt.fam_name, "mem", got, per, (double)tfree / got,
+			 (double)tslab / got, el);
+		emit(&res);
+	}
+	ctl_send(t.cfd, "DONE");
+out:
+	for (i = 0; i < nconn; i++)
+		if (fds[i] > 0)
+			close(fds[i]);
+	free(fds);
+	close(t.cfd);
+}
+
+static void test_seqpacket(size_t size)
+{
+	struct test_ctx t;
+	char line[LINE], why[300];
+	double t0, el, cpu0, cpu;
+	long long sent = 0;
+	char *buf;
+	int fd, r;
+	struct result res;
+
+	fd = socket(opt.family, SOCK_SEQPACKET, 0);
+	if (fd < 0) {
+		snprintf(why, sizeof(why), "socket: %s", strerror(errno));
+		emit_na("seqpacket", size, why);
+		return;
+	}
+	r = ctl_open(&t, "seqpacket", size, 1);
+	if (r) {
+		(r > 0 ? emit_na : emit_error)("seqpacket", size, t.na);
+		close(fd);
+		return;
+	}
+	buf = calloc(1, size);
+	cpu0 = cpu_self_s();
+	t0 = now_s();
+	while (now_s() < t0 + opt.dur) {
+		ssize_t n = sendto(fd, buf, size, MSG_NOSIGNAL,
+				   (struct sockaddr *)&t.data, sizeof(t.data));
+
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN || errno == ENOBUFS)
+				continue;
+			snprintf(why, sizeof(why), "sendto: %s", strerror(errno));
+			ctl_send(t.cfd, "DONE");
+			(errno == EOPNOTSUPP ? emit_na : emit_error)("seqpacket", size, why);
+			goto out;
+		}
+		sent++;
+	}
+	el = now_s() - t0;
+	cpu = cpu_self_s() - cpu0;
+	usleep(100000);
+	ctl_send(t.cfd, "DONE");
+	if (ctl_result(&t, line, sizeof(line), 60000) < 0) {
+		emit_error("seqpacket", size, t.na);
+		goto out;
+	}
+	{
+		long long msgs = kv_ll(line, "msgs");
+
+		snprintf(res.json, sizeof(res.json),
+			 "{\"tool\":\"sdpperf\",\"family\":\"%s\",\"test\":\"seqpacket\",\"size\":%zu,\"status\":\"ok\","
+			 "\"sent\":%lld,\"received\":%lld,\"seconds\":%.3f,\"msgs_per_s\":%.1f,"
+			 "\"cpu_client_s\":%.3f,\"cpu_server_s\":%.3f}",
+			 opt.fam_name, size, sent, msgs, el, msgs / el, cpu,
+			 kv_d(line, "cpu"));
+		snprintf(res.human, sizeof(res.human),
+			 "%-4s %-9s size %-8zu %lld sent, %lld received in %.2f s = %.1f msg/s",
+			 opt.fam_name, "seqpacket", size, sent, msgs, el, msgs / el);
+		emit(&res);
+	}
+out:
+	free(buf);
+	close(fd);
+	close(t.cfd);
+}
+
+/* the /proc/net/sdp lines of a connection (by the ports, hex as printed) */
+static void show_proc_line(int fd)
+{
+	struct sockaddr_in l, p;
+	socklen_t ll = sizeof(l), pl = sizeof(p);
+	char pat1[16], pat2[16], line[512];
+	FILE *f;
+	bool head = true;
+
+	if (getsockname(fd, (struct sockaddr *)&l, &ll) < 0 ||
+	    getpeername(fd, (struct sockaddr *)&p, &pl) < 0)
+		return;
+	snprintf(pat1, sizeof(pat1), ":%04X ", ntohs(l.sin_port));
+	snprintf(pat2, sizeof(pat2), ":%04X ", ntohs(p.sin_port));
+	f = fopen(opt.family == AF_INET ? "/proc/net/tcp" : "/proc/net/sdp", "r");
+	if (!f) {
+		printf("  (no %s)\n", opt.family == AF_INET ? "/proc/net/tcp" : "/proc/net/sdp");
+		return;
+	}
+	printf("  %s while connected (both ends of this connection):\n",
+	       opt.family == AF_INET ? "/proc/net/tcp" : "/proc/net/sdp");
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int la, lp, ra, rp, st;
+		char a1[INET_ADDRSTRLEN], a2[INET_ADDRSTRLEN];
+		struct in_addr x;
+
+		if (head || (strstr(line, pat1) && strstr(line, pat2)))
+			printf("    %s", line);
+		if (!head && strstr(line, pat1) && strstr(line, pat2) &&
+		    sscanf(line, " %*d: %x:%x %x:%x %x", &la, &lp, &ra, &rp, &st) == 5) {
+			/* the address is s_addr printed as a host integer */
+			x.s_addr = la;
+			inet_ntop(AF_INET, &x, a1, sizeof(a1));
+			x.s_addr = ra;
+			inet_ntop(AF_INET, &x, a2, sizeof(a2));
+			printf("       = %s:%u -> %s:%u, state %02X%s\n", a1, lp, a2, rp,
+			       st, st == 1 ? " (ESTABLISHED)" : "");
+		}
+		head = false;
+	}
+	fclose(f);
+}
+
+struct echo_writer {
+	int fd;
+	long long total;
+	int err;
+};
+
+/* the echo pattern: a period that is prime, so chunks never line up with it */
+#define PAT_PERIOD	65521
+static unsigned char *pat;
+
+static void pattern_init(void)
+{
+	size_t i;
+
+	pat = malloc(PAT_PERIOD + RECV_BUF);
+	for (i = 0; i < PAT_PERIOD + RECV_BUF; i++)
+		pat[i] = (unsigned char)(((i % PAT_PERIOD) * 7 + (i % PAT_PERIOD) / 251) & 0xff);
+}
+
+static void *echo_write(void *arg)
+{
+	struct echo_writer *w = arg;
+	size_t chunk = 64 * 1024;
+	long long off = 0;
+
+	while (off < w->total) {
+		size_t n = w->total - off < (long long)chunk ?
+			   (size_t)(w->total - off) : chunk;
+
+		if (write_all(w->fd, pat + off % PAT_PERIOD, n) < 0) {
+			w->err = errno;
+			break;
+		}
+		off += n;
+	}
+	shutdown(w->fd, SHUT_WR);
+	return NULL;
+}
+
+static void test_echo(void)
+{
+	struct test_ctx t;
+	struct echo_writer w;
+	struct sockaddr_in l, p;
+	socklen_t ll = sizeof(l), pl = sizeof(p);
+	char line[LINE], why[300], ls[32], ps[32];
+	unsigned char *buf = malloc(RECV_BUF);
+	double tc, t0, t1, el;
+	long long got = 0, bad = -1;
+	pthread_t th;
+	int fd, r, err = 0;
+	struct result res;
+
+	pattern_init();
+	r = ctl_open(&t, "echo", 0, 1);
+	if (r) {
+		(r > 0 ? emit_na : emit_error)("echo", 0, t.na);
+		return;
+	}
+	tc = now_s();
+	fd = data_connect(opt.family, &t.data, &err);
+	if (fd < 0) {
+		snprintf(why, sizeof(why), "connect: %s", strerror(err));
+		emit_error("echo", 0, why);
+		close(t.cfd);
+		return;
+	}
+	t0 = now_s();
+	getsockname(fd, (struct sockaddr *)&l, &ll);
+	getpeername(fd, (struct sockaddr *)&p, &pl);
+	inet_ntop(AF_INET, &l.sin_addr, ls, sizeof(ls));
+	inet_ntop(AF_INET, &p.sin_addr, ps, sizeof(ps));
+	if (opt.out & OUT_HUMAN) {
+		printf("%s echo: connected %s:%d -> %s:%d (socket(%d, SOCK_STREAM, 0)) in %.1f ms\n",
+		       opt.fam_name, ls, ntohs(l.sin_port), ps, ntohs(p.sin_port),
+		       opt.family, (t0 - tc) * 1e3);
+		show_proc_line(fd);
+		fflush(stdout);
+	}
+	w.fd = fd;
+	w.total = opt.echo_bytes;
+	w.err = 0;
+	pthread_create(&th, NULL, echo_write, &w);
+	for (;;) {
+		ssize_t n = recv(fd, buf, RECV_BUF, 0), i;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (bad < 0 && memcmp(buf, pat + got % PAT_PERIOD, n))
+			for (i = 0; i < n && bad < 0; i++)
+				if (buf[i] != pat[(got + i) % PAT_PERIOD])
+					bad = got + i;
+		got += n;
+	}
+	t1 = now_s();
+	pthread_join(th, NULL);
+	close(fd);
+	if (ctl_result(&t, line, sizeof(line), 60000) < 0) {
+		emit_error("echo", 0, t.na);
+		goto out;
+	}
+	el = t1 - t0;
+	snprintf(res.json, sizeof(res.json),
+		 "{\"tool\":\"sdpperf\",\"family\":\"%s\",\"test\":\"echo\",\"size\":0,\"status\":\"%s\","
+		 "\"local\":\"%s:%d\",\"peer\":\"%s:%d\",\"connect_ms\":%.2f,\"sent\":%lld,\"echoed\":%lld,"
+		 "\"server_bytes\":%lld,\"seconds\":%.3f,\"MiBps_each_way\":%.3f,\"first_bad_offset\":%lld}",
+		 opt.fam_name, (got == w.total && bad < 0 && !w.err) ? "ok" : "error",
+		 ls, ntohs(l.sin_port), ps, ntohs(p.sin_port), (t0 - tc) * 1e3,
+		 w.total, got, kv_ll(line, "bytes"), el, got / el / 1048576.0, bad);
+	snprintf(res.human, sizeof(res.human),
+		 "%s echo: sent %lld B, got %lld B back in %.2f s (%.2f MiB/s each way); data %s",
+		 opt.fam_name, w.total, got, el, got / el / 1048576.0,
+		 (got == w.total && bad < 0 && !w.err) ? "verified OK" : "WRONG");
+	emit(&res);
+out:
+	close(t.cfd);
+	free(buf);
+}
+
+static void client_quit(void)
+{
+	struct sockaddr_in a = mkaddr(opt.addr, opt.port);
+	char line[64];
+	int err, fd = data_connect(AF_INET, &a, &err);
+
+	if (fd < 0)
+		die("quit: connect: %s", strerror(err));
+	ctl_send(fd, "QUIT");
+	ctl_recv(fd, line, sizeof(line), 5000);
+	close(fd);
+}
+
+static const char *cur_test = "?";
+static size_t cur_size;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	/* not async-signal-safe, but the process ends here anyway */
+	fprintf(stderr, "sdpperf: client watchdog expired: %s size %zu hangs\n",
+		cur_test, cur_size);
+	emit_error(cur_test, cur_size, "client watchdog: the test hangs");
+	_exit(124);
+}
+
+static bool is_sized(const char *t)
+{
+	return !strcmp(t, "bw") || !strcmp(t, "mconn") || !strcmp(t, "lat") ||
+	       !strcmp(t, "seqpacket");
+}
+
+static int run_client(void)
+{
+	char *dup = strdup(opt.tests), *tok, *save = NULL;
+	int user_sizes = opt.nsizes, i;
+
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGALRM, on_alarm);
+	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		cur_test = tok;
+		cur_size = 1;
+		if (!strcmp(tok, "quit")) {
+			client_quit();
+		} else if (!strcmp(tok, "sync")) {
+			struct test_ctx t;
+
+			if (ctl_open(&t, "sync", 0, 1))
+				die("sync: %s", t.na);
+			close(t.cfd);
+		} else if (is_sized(tok)) {
+			if (!user_sizes)
+				parse_sizes(!strcmp(tok, "bw") ? "64,256,1k,4k,16k,64k,256k,1m" :
+					    !strcmp(tok, "lat") ? "1,4k" :
+					    !strcmp(tok, "mconn") ? "64k" : "64,1k");
+			for (i = 0; i < opt.nsizes; i++) {
+				cur_size = opt.sizes[i];
+				alarm((unsigned int)(opt.dur * 3) + 60);
+				if (!strcmp(tok, "bw"))
+					test_stream("bw", opt.sizes[i], 1);
+				else if (!strcmp(tok, "mconn"))
+					test_stream("mconn", opt.sizes[i],
+						    opt.nconn ? opt.nconn : 4);
+				else if (!strcmp(tok, "lat"))
+					test_lat(opt.sizes[i]);
+				else
+					test_seqpacket(opt.sizes[i]);
+			}
+		} else if (!strcmp(tok, "crr")) {
+			alarm((unsigned int)(opt.dur * 3) + 60);
+			test_crr();
+		} else if (!strcmp(tok, "mem")) {
+			alarm(180);
+			test_mem(opt.nconn ? opt.nconn : 64);
+		} else if (!strcmp(tok, "echo")) {
+			alarm(300);
+			test_echo();
+		} else {
+			die("unknown test %s", tok);
+		}
+		alarm(0);
+	}
+	free(dup);
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: sdpperf -s [-p PORT] [-1] [-q]\n"
+		"       sdpperf -c ADDR [-p PORT] [-f sdp|tcp] [-t TESTS] [-d SEC] [-m SIZES]\n"
+		"               [-n NCONN] [-b BYTES] [-o human|json|both] [-w SEC]\n"
+		"tests (comma separated): bw lat crr mconn mem seqpacket echo sync quit\n"
+		"sizes: comma separated, with k/m suffixes (bw default 64,256,1k,4k,16k,64k,256k,1m)\n"
+		"-p: control port (tcp, default %d); data ports are picked by the server\n"
+		"-1: serve one test and exit; 'quit' as a test stops a server\n"
+		"-w: retry the control connection SEC seconds (default 10, sync 120);\n"
+		"    'sync' only waits for a server (a barrier between two machines)\n"
+		"environment SDP_FAMILY: the number of AF_SDP if not %d\n",
+		DEF_PORT, AF_SDP);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	int c;
+
+	while ((c = getopt(argc, argv, "sc:p:f:t:d:m:n:b:o:w:1qh")) != -1) {
+		switch (c) {
+		case 's': opt.server = true; break;
+		case 'c': opt.addr = optarg; break;
+		case 'p': opt.port = atoi(optarg); break;
+		case 'f':
+			opt.family = parse_family(optarg, &opt.fam_name);
+			if (opt.family < 0)
+				die("-f sdp|tcp");
+			break;
+		case 't': opt.tests = optarg; break;
+		case 'd': opt.dur = atof(optarg); break;
+		case 'm': parse_sizes(optarg); break;
+		case 'n': opt.nconn = atoi(optarg); break;
+		case 'b': opt.echo_bytes = parse_size(optarg); break;
+		case 'w': opt.wait = atof(optarg); break;
+		case 'o':
+			if (!strcmp(optarg, "human"))
+				opt.out = OUT_HUMAN;
+			else if (!strcmp(optarg, "json"))
+				opt.out = OUT_JSON;
+			else if (!strcmp(optarg, "both"))
+				opt.out = OUT_BOTH;
+			else
+				usage();
+			break;
+		case '1': opt.once = true; break;
+		case 'q': opt.quiet = true; break;
+		default: usage();
+		}
+	}
+	if (opt.nconn > MAX_CONN)
+		die("-n at most %d", MAX_CONN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (opt.server)
+		return run_server();
+	if (!opt.addr)
+		usage();
+	return run_client();
+}
