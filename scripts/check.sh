@@ -21,7 +21,7 @@ only=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--only) only=,$2,; shift 2 ;;
-	-h|--help) sed -n '3,17p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,15p' "$0"; exit 0 ;;
 	*) die "unknown argument $1" ;;
 	esac
 done
