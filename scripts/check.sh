@@ -43,7 +43,7 @@ step() { echo "== $* ($(date +%T))"; }
 kver=$(stock_kver)
 KDIR=${KDIR:-/lib/modules/$kver/build}
 tmo_stock=${SDP_CHECK_TIMEOUT_STOCK:-600}
-tmo_debug=${SDP_CHECK_TIMEOUT_DEBUG:-1200}
+tmo_debug=${SDP_CHECK_TIMEOUT_DEBUG:-2700}
 t_start=$(date +%s)
 
 # a fresh copy of the kbuild sources (no build products), so each kernel
@@ -281,7 +281,13 @@ if want selftests-debug; then
 	if [ -z "$tree" ] || [ ! -f "$dbg_ko" ]; then
 		skip "selftests-debug (no sdp.ko for the debug kernel)"
 	else
+		# KASAN + lockdep under TCG: each test gets more time and
+		# smaller transfers; rxe's softirq work on big bursts takes
+		# longer than the default 20 s soft-lockup threshold there.
 		guest selftests-debug --kernel debug --timeout "$tmo_debug" --ko "$dbg_ko" \
+			--append "watchdog_thresh=60" \
+			--set SDP_SELFTEST_TIMEOUT=1200 --set SDP_TIMEOUT_SCALE=4 \
+			--set SDP_BIG_MB=16 --set SDP_MANY_KB=256 \
 			"${st_args[@]}" --cmd 'sh /sdp/run-selftests.sh'
 		count_tap selftests-debug "$SDP_LOGS/check-selftests-debug-g1.output.log"
 	fi
