@@ -80,6 +80,7 @@ put_libs() {
 build_base() {
 	stage=$(mktemp -d "$imgdir/.stage.XXXXXX")
 	trap 'rm -rf "$stage"' EXIT
+	chmod 755 "$stage"	# the guest's / : mktemp makes it 0700
 	(cd "$stage" && mkdir -p bin sbin usr/bin usr/sbin usr/lib usr/lib64 \
 		etc/sdp etc/libibverbs.d proc sys dev tmp run root sdp/bin sdp/selftests \
 		&& ln -s usr/lib lib && ln -s usr/lib64 lib64)
@@ -156,6 +157,7 @@ fi
 # ---- per-run part ----
 stage=$(mktemp -d "$imgdir/.run.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
+chmod 755 "$stage"
 mkdir -p "$stage/sdp/selftests"
 for ko in "${kos[@]}"; do
 	if [ -f "$ko" ]; then
