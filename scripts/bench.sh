@@ -134,22 +134,12 @@ else
 fi
 
 # --- peers that need a server per run: perftest, rstream. Both guests walk
-# the same list; the client retries while its server is not up yet.
-client() {	# tag, command
-	n=0
-	while :; do
-		t0=$(date +%s)
-		timeout 40 sh -c "$2" >/tmp/cli.log 2>&1
-		rc=$?
-		[ $rc = 0 ] && break
-		n=$((n + 1))
-		[ $(($(date +%s) - t0)) -lt 3 ] && [ $n -lt 10 ] || break
-		sleep 0.5
-	done
-	echo "@@BEGIN $1"
-	cat /tmp/cli.log
-	echo "@@END rc=$rc"
-}
+# the same list. Per pair: the server starts and listens, the two meet at a
+# barrier (sdpperf sync, port 5302), the client runs; then it tells the
+# server (sync on 5303, tag ok|retry) whether to start the same server again:
+# a quick client failure (perftest -R sometimes gets its second connection
+# rejected, "RDMA_CM_EVENT_REJECTED; error: 8", and crashes) is retried twice.
+
 # until the server program ($1) has its rdma_cm listener (at most 20 s)
 wait_listen() {
 	i=0
@@ -160,30 +150,51 @@ wait_listen() {
 	done
 }
 pair() {	# tag, server command, client command
-	case $ROLE in
-	single)
-		say "$1"
-		timeout 90 sh -c "$2" >/tmp/srv.log 2>&1 &
-		sp=$!
-		wait_listen "${2%% *}"
-		client "$1" "$3"
-		i=0
-		while kill -0 $sp 2>/dev/null && [ $i -lt 20 ]; do sleep 0.5; i=$((i + 1)); done
-		kill $sp 2>/dev/null
-		wait $sp 2>/dev/null ;;
-	server)
-		# start the server, then meet the client at a barrier (sdpperf
-		# sync on port 5302), so that it never connects too early
-		timeout 60 sh -c "$2" >/tmp/srv.log 2>&1 &
-		sp=$!
-		wait_listen "${2%% *}"
-		timeout 150 $P -s -1 -q -p 5302
-		wait $sp ;;
-	client)
-		say "$1"
-		$P -c $SDP_PEER -p 5302 -t sync -w 150 || echo "@@SYNC-FAILED $1"
-		client "$1" "$3" ;;
-	esac
+	[ "$ROLE" = server ] || say "$1"
+	: >/tmp/cli.all
+	n=0
+	while :; do
+		n=$((n + 1))
+		if [ "$ROLE" != client ]; then
+			timeout 60 sh -c "$2" >/tmp/srv.log 2>&1 &
+			sp=$!
+			wait_listen "${2%% *}"
+		fi
+		case $ROLE in
+		server) timeout 150 $P -s -1 -q -p 5302 >/dev/null ;;
+		client) $P -c $SDP_PEER -p 5302 -t sync -w 150 || echo "@@SYNC-FAILED $1" ;;
+		esac
+		verdict=ok
+		if [ "$ROLE" != server ]; then
+			t0=$(date +%s)
+			timeout 40 sh -c "$3" >/tmp/cli.log 2>&1
+			rc=$?
+			cat /tmp/cli.log >>/tmp/cli.all
+			echo "@@ATTEMPT $n rc=$rc" >>/tmp/cli.all
+			[ $rc != 0 ] && [ $(($(date +%s) - t0)) -lt 10 ] && [ $n -lt 3 ] && verdict=retry
+		fi
+		case $ROLE in
+		server) verdict=$(timeout 150 $P -s -1 -q -p 5303) ;;
+		client) $P -c $SDP_PEER -p 5303 -t sync -w 150 -T $verdict || echo "@@SYNC-FAILED $1" ;;
+		esac
+		if [ "$ROLE" != client ]; then
+			if [ "$verdict" = retry ]; then
+				kill $sp 2>/dev/null
+			else
+				i=0
+				while kill -0 $sp 2>/dev/null && [ $i -lt 20 ]; do sleep 0.5; i=$((i + 1)); done
+				kill $sp 2>/dev/null
+			fi
+			wait $sp 2>/dev/null
+		fi
+		[ "$verdict" = retry ] || break
+		sleep 0.5
+	done
+	if [ "$ROLE" != server ]; then
+		echo "@@BEGIN $1"
+		cat /tmp/cli.all
+		echo "@@END rc=$rc"
+	fi
 }
 for s in $(echo $BENCH_SIZES | tr , ' '); do
 	if [ $s -le 65536 ]; then a="-D $D"; else a="-n $((33554432 * D / s))"; fi

@@ -24,7 +24,7 @@
  *              them, the client checks them; prints the connection, its
  *              /proc/net/sdp line while connected and the timing
  *   sync       only wait (-w, default 120 s) until a server answers: a
- *              barrier between two machines
+ *              barrier between two machines; the server prints -T TAG
  *   quit       stop the server
  *
  * A control connection (always TCP, port -p, default 5301) carries the
@@ -92,6 +92,7 @@ static struct {
 	int out;
 	bool quiet;
 	double wait;		/* seconds to retry the control connection */
+	const char *tag;	/* sync: a word for the server to print */
 } opt = {
 	.port = DEF_PORT,
 	.family = AF_SDP,
@@ -570,7 +571,13 @@ static void serve_one(int cfd)
 		return;
 	}
 	if (!strcmp(test, "sync")) {
-		/* a barrier: the other side knows we are here */
+		/* a barrier: the other side knows we are here; its tag is printed */
+		char tag[64];
+
+		if (kv(req, "tag", tag, sizeof(tag))) {
+			printf("%s\n", tag);
+			fflush(stdout);
+		}
 		ctl_send(cfd, "SYNC");
 		return;
 	}
@@ -804,8 +811,9 @@ static int ctl_open(struct test_ctx *t, const char *test, size_t size, int nconn
 		return -1;
 	}
 	set_nodelay(t->cfd);
-	ctl_send(t->cfd, "REQ fam=%s test=%s size=%zu nconn=%d dur=%.3f",
-		 opt.fam_name, test, size, nconn, opt.dur);
+	ctl_send(t->cfd, "REQ fam=%s test=%s size=%zu nconn=%d dur=%.3f tag=%s",
+		 opt.fam_name, test, size, nconn, opt.dur,
+		 opt.tag ? opt.tag : "-");
 	if (ctl_recv(t->cfd, line, sizeof(line), 120000) < 0) {
 		snprintf(t->na, sizeof(t->na), "no answer from the server");
 		return -1;
@@ -1545,13 +1553,14 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: sdpperf -s [-p PORT] [-1] [-q]\n"
 		"       sdpperf -c ADDR [-p PORT] [-f sdp|tcp] [-t TESTS] [-d SEC] [-m SIZES]\n"
-		"               [-n NCONN] [-b BYTES] [-o human|json|both] [-w SEC]\n"
+		"               [-n NCONN] [-b BYTES] [-o human|json|both] [-w SEC] [-T TAG]\n"
 		"tests (comma separated): bw lat crr mconn mem seqpacket echo sync quit\n"
 		"sizes: comma separated, with k/m suffixes (bw default 64,256,1k,4k,16k,64k,256k,1m)\n"
 		"-p: control port (tcp, default %d); data ports are picked by the server\n"
 		"-1: serve one test and exit; 'quit' as a test stops a server\n"
 		"-w: retry the control connection SEC seconds (default 10, sync 120);\n"
 		"    'sync' only waits for a server (a barrier between two machines)\n"
+		"-T: with sync, a word the server prints on its stdout\n"
 		"environment SDP_FAMILY: the number of AF_SDP if not %d\n",
 		DEF_PORT, AF_SDP);
 	exit(2);
@@ -1561,7 +1570,7 @@ int main(int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "sc:p:f:t:d:m:n:b:o:w:1qh")) != -1) {
+	while ((c = getopt(argc, argv, "sc:p:f:t:d:m:n:b:o:w:T:1qh")) != -1) {
 		switch (c) {
 		case 's': opt.server = true; break;
 		case 'c': opt.addr = optarg; break;
@@ -1577,6 +1586,11 @@ int main(int argc, char **argv)
 		case 'n': opt.nconn = atoi(optarg); break;
 		case 'b': opt.echo_bytes = parse_size(optarg); break;
 		case 'w': opt.wait = atof(optarg); break;
+		case 'T':
+			if (strpbrk(optarg, " \n") || strlen(optarg) > 60)
+				die("-T: one word, at most 60 characters");
+			opt.tag = optarg;
+			break;
 		case 'o':
 			if (!strcmp(optarg, "human"))
 				opt.out = OUT_HUMAN;
