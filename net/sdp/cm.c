@@ -22,7 +22,6 @@
 
 struct rdma_cm_id *sdp_cm_create_id(struct sock *sk, void *ctx, bool listen)
 {
-	struct sdp_sock *ssk = sdp_sk(sk);
 	struct rdma_cm_id *id;
 
 	id = rdma_create_id(sock_net(sk),
@@ -30,7 +29,7 @@ struct rdma_cm_id *sdp_cm_create_id(struct sock *sk, void *ctx, bool listen)
 			    ctx, RDMA_PS_IB, IB_QPT_RC);
 	if (IS_ERR(id))
 		return id;
-	if (ssk->reuse)
+	if (sk->sk_reuse)
 		rdma_set_reuseaddr(id, 1);
 	return id;
 }
@@ -288,6 +287,7 @@ static void sdp_child_inherit(struct sock *lsk, struct sock *sk)
 	sk->sk_lingertime = lsk->sk_lingertime;
 	sk->sk_flags = lsk->sk_flags & ~(BIT(SOCK_DEAD) | BIT(SOCK_DONE));
 	sk->sk_uid = lsk->sk_uid;
+	sk->sk_reuse = lsk->sk_reuse;
 	ssk->nodelay = lssk->nodelay;
 	ssk->cork = lssk->cork;
 	ssk->zcopy_thresh = lssk->zcopy_thresh;

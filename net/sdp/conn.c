@@ -109,6 +109,7 @@ void sdp_conn_put(struct sdp_conn *conn)
 	spin_lock_bh(&sdp_conns_lock);
 	list_del(&conn->all_node);
 	spin_unlock_bh(&sdp_conns_lock);
+	sdp_port_release(&conn->bind);
 	skb_queue_purge(&conn->rxq);
 	sdp_conn_free_rings(conn);
 	if (conn->pd)
@@ -267,6 +268,18 @@ void sdp_conn_set_state(struct sdp_conn *conn, int state)
 
 	trace_sdp_state(conn, conn->state, state);
 	conn->state = state;
+	/* the port table: an established connection holds its local port,
+	 * one that we closed first keeps holding it in TIME_WAIT
+	 */
+	if (state == TCP_ESTABLISHED && !conn->bind.listed) {
+		sdp_bind_init(&conn->bind, sk, &conn->local, SDP_BIND_CONN);
+		sdp_port_claim(&conn->bind, false);
+	} else if (state == TCP_CLOSE && conn->bind.listed) {
+		if (test_bit(SDP_CF_TIMEWAIT, &conn->flags))
+			sdp_port_timewait(&conn->bind);
+		else
+			sdp_port_release(&conn->bind);
+	}
 	/* a stream socket's state is its one connection's */
 	if (sk->sk_type == SOCK_STREAM)
 		WRITE_ONCE(sk->sk_state, state);
@@ -438,6 +451,18 @@ static void sdp_destroy_work(struct work_struct *work)
 	lock_sock(sk);
 	conn->id = NULL;
 	release_sock(sk);
+	/* A passive child that failed in set-up (a bad message before the
+	 * RTU, a timeout, a REJ) never reached its listener: cm.c hands a
+	 * child over only after ESTABLISHED, and no handler runs once the id
+	 * is destroyed. Give its backlog slot back and let go of it.
+	 */
+	if (id && conn->listener &&
+	    !test_bit(SDP_CF_ESTABLISHED_CM, &conn->flags)) {
+		lock_sock(conn->listener);
+		sdp_sk(conn->listener)->pending--;
+		release_sock(conn->listener);
+		sdp_child_release(conn);
+	}
 	sdp_conn_put(conn);	/* base reference */
 }
 

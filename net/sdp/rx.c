@@ -90,6 +90,7 @@ static void sdp_rx_fin(struct sdp_conn *conn)
 		sdp_conn_set_state(conn, TCP_CLOSING);
 		break;
 	case TCP_FIN_WAIT2:
+		set_bit(SDP_CF_TIMEWAIT, &conn->flags);
 		sdp_conn_done(conn);
 		break;
 	default:
@@ -152,6 +153,14 @@ void sdp_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 	if (wc->status != IB_WC_SUCCESS) {
 		if (wc->status != IB_WC_WR_FLUSH_ERR &&
 		    conn->state != TCP_CLOSE) {
+			/* a message longer than the buffer we told the peer
+			 * of: LOC_LEN_ERR (rxe reports LOC_QP_OP_ERR or
+			 * REM_INV_REQ_ERR)
+			 */
+			if (wc->status == IB_WC_LOC_LEN_ERR ||
+			    wc->status == IB_WC_LOC_QP_OP_ERR ||
+			    wc->status == IB_WC_REM_INV_REQ_ERR)
+				SDP_STAT_INC(sk, SDP_STAT_BAD_MESSAGES);
 			SDP_STAT_INC(sk, SDP_STAT_ABORTS_TRANSPORT);
 			sdp_conn_abort(conn, ECONNRESET, false);
 		}

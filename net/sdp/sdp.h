@@ -106,6 +106,35 @@ struct sdp_buf {
  * Everything here is protected by the owning socket's lock (lock_sock),
  * except where noted.
  */
+/* port.c: one endpoint holding a local port, by TCP's bind rules */
+enum {
+	SDP_BIND_SOCK,		/* a socket bound by bind() or listen() */
+	SDP_BIND_CONN,		/* an established connection */
+	SDP_BIND_TW,		/* a connection in TIME_WAIT */
+};
+
+struct sdp_bind {
+	struct hlist_node	node;
+	struct net		*net;
+	const struct sock	*sk;		/* SDP_BIND_SOCK */
+	struct sockaddr_storage	addr;		/* local address and port */
+	unsigned long		expires;	/* SDP_BIND_TW, jiffies */
+	u16			port;
+	u8			kind;
+	bool			reuse;
+	bool			v6only;
+	bool			listed;
+};
+
+u16 sdp_addr_port(const struct sockaddr_storage *ss);
+void sdp_bind_init(struct sdp_bind *b, const struct sock *sk,
+		   const struct sockaddr_storage *addr, u8 kind);
+int sdp_port_claim(struct sdp_bind *b, bool check);
+int sdp_port_check(struct sdp_bind *b);
+void sdp_port_release(struct sdp_bind *b);
+void sdp_port_timewait(struct sdp_bind *b);
+void sdp_port_net_exit(struct net *net);
+
 struct sdp_conn {
 	refcount_t		ref;
 	struct sock		*sk;		/* owner; holds a reference */
@@ -166,6 +195,7 @@ struct sdp_conn {
 
 	struct sockaddr_storage	local;
 	struct sockaddr_storage	peer;
+	struct sdp_bind		bind;		/* its port, while established */
 	sdp_assoc_t		assoc_id;
 	unsigned long		last_rx_jiffies;
 	u32			ka_probes;
@@ -181,6 +211,7 @@ struct sdp_conn {
 #define SDP_CF_ACCEPTED		4
 #define SDP_CF_FIN_RCVD		5
 #define SDP_CF_FIN_SENT		6
+#define SDP_CF_TIMEWAIT		7	/* we closed first: hold the port */
 
 /* the socket */
 struct sdp_sock {
@@ -191,8 +222,8 @@ struct sdp_sock {
 	struct list_head	accept_q;	/* listener: established children */
 	int			pending;	/* listener: children in set-up */
 	struct sockaddr_storage	bound;
+	struct sdp_bind		bind;		/* the bound port, port.c */
 	bool			bound_set;
-	bool			reuse;
 	bool			v6only;
 	int			zcopy_thresh;
 	bool			nodelay;

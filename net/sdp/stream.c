@@ -73,6 +73,7 @@ static int sdp_stream_release(struct socket *sock)
 	sock_orphan(sk);
 	if (conn)
 		sdp_conn_start_timer(conn);
+	sdp_port_release(&ssk->bind);
 	release_sock(sk);
 	if (id)
 		rdma_destroy_id(id);
@@ -127,13 +128,98 @@ static int sdp_map_cm_errno(struct sock *sk, int err,
 	return err;
 }
 
+/* Does @ss name a local address with an RDMA device? Asked of rdma_cm with
+ * a throw-away id bound to an ephemeral port, for binds that do not hold
+ * an rdma_cm id of their own. Not under lock_sock (see conn.c).
+ */
+static int sdp_stream_probe_addr(struct sock *sk,
+				 const struct sockaddr_storage *ss)
+{
+	struct sockaddr_storage probe;
+	struct rdma_cm_id *id;
+	int err;
+
+	if (sdp_addr_any(ss))
+		return 0;
+	memcpy(&probe, ss, sizeof(probe));
+	if (probe.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&probe)->sin6_port = 0;
+	else
+		((struct sockaddr_in *)&probe)->sin_port = 0;
+	id = sdp_cm_create_id(sk, sk, true);
+	if (IS_ERR(id))
+		return PTR_ERR(id);
+	err = rdma_bind_addr(id, (struct sockaddr *)&probe);
+	rdma_destroy_id(id);
+	return err ? sdp_map_cm_errno(sk, err, ss) : 0;
+}
+
+#define SDP_BIND_TRIES	8
+
+/* rdma_cm ids to destroy once the socket lock is dropped */
+struct sdp_spare_ids {
+	struct rdma_cm_id	*id[SDP_BIND_TRIES];
+	int			n;
+};
+
+static void sdp_spare_ids_destroy(struct sdp_spare_ids *spare)
+{
+	while (spare->n)
+		rdma_destroy_id(spare->id[--spare->n]);
+}
+
+/* Bind a new rdma_cm id of @sk to @ss. With port 0 rdma_cm chooses, and
+ * the port is entered in the port table; rdma_cm does not know the ports
+ * held in TIME_WAIT, so a port that TCP's rules refuse stays bound to a
+ * spare id (out of rdma_cm's hands) while it chooses again. Under
+ * lock_sock; the caller destroys @spare after release_sock.
+ */
+static struct rdma_cm_id *sdp_stream_bind_id(struct sock *sk,
+					     const struct sockaddr_storage *ss,
+					     struct sdp_spare_ids *spare)
+{
+	struct sdp_sock *ssk = sdp_sk(sk);
+	struct rdma_cm_id *id;
+	int err;
+
+	for (;;) {
+		id = sdp_cm_create_id(sk, sk, true);
+		if (IS_ERR(id))
+			return id;
+		if (ss->ss_family == AF_INET6)
+			rdma_set_afonly(id, 0);
+		err = rdma_bind_addr(id, (struct sockaddr *)ss);
+		if (err) {
+			spare->id[spare->n++] = id;
+			return ERR_PTR(sdp_map_cm_errno(sk, err, ss));
+		}
+		if (sdp_addr_port(ss))
+			return id;
+		sdp_bind_init(&ssk->bind, sk, &id->route.addr.src_addr,
+			      SDP_BIND_SOCK);
+		if (!sdp_port_claim(&ssk->bind, true))
+			return id;
+		spare->id[spare->n++] = id;
+		if (spare->n == SDP_BIND_TRIES)
+			return ERR_PTR(-EADDRINUSE);
+	}
+}
+
+/* bind(): TCP's conflict rules are checked in the SDP port table (port.c).
+ * A socket bound with SO_REUSEADDR to an explicit port holds the port
+ * there only, and takes an rdma_cm id when it listens or connects: rdma_cm
+ * would let none of several such sockets listen, TCP lets the first.
+ */
 static int sdp_stream_bind(struct socket *sock, struct sockaddr *uaddr,
 			   int addr_len)
 {
 	struct sock *sk = sock->sk;
 	struct sdp_sock *ssk = sdp_sk(sk);
+	struct sdp_spare_ids spare = { .n = 0 };
 	struct sockaddr_storage ss;
 	struct rdma_cm_id *id;
+	bool shared;
+	u16 port;
 	int err;
 
 	/* inet_bind takes AF_UNSPEC with INADDR_ANY as AF_INET */
@@ -149,39 +235,55 @@ static int sdp_stream_bind(struct socket *sock, struct sockaddr *uaddr,
 		if (err)
 			return err;
 	}
+	port = sdp_addr_port(&ss);
+	shared = port && sk->sk_reuse;
+	if (shared) {
+		err = sdp_stream_probe_addr(sk, &ss);
+		if (err)
+			return err;
+	}
 	lock_sock(sk);
 	if (ssk->bound_set || sk->sk_state != TCP_CLOSE || ssk->conn) {
 		release_sock(sk);
 		return -EINVAL;
 	}
-	id = sdp_cm_create_id(sk, sk, true);
-	if (IS_ERR(id)) {
+	if (port) {
+		sdp_bind_init(&ssk->bind, sk, &ss, SDP_BIND_SOCK);
+		err = sdp_port_claim(&ssk->bind, true);
+		if (err) {
+			release_sock(sk);
+			return err;
+		}
+	}
+	ssk->ipv = ss.ss_family == AF_INET6 ? 6 : 4;
+	if (shared) {
+		memcpy(&ssk->bound, &ss, sizeof(ssk->bound));
+		ssk->bound_set = true;
 		release_sock(sk);
+		return 0;
+	}
+	id = sdp_stream_bind_id(sk, &ss, &spare);
+	if (IS_ERR(id)) {
+		sdp_port_release(&ssk->bind);
+		release_sock(sk);
+		sdp_spare_ids_destroy(&spare);
 		return PTR_ERR(id);
 	}
-	if (sk->sk_reuse)
-		rdma_set_reuseaddr(id, 1);
-	if (ss.ss_family == AF_INET6)
-		rdma_set_afonly(id, 0);
-	err = rdma_bind_addr(id, (struct sockaddr *)&ss);
-	if (err) {
-		release_sock(sk);
-		rdma_destroy_id(id);
-		return sdp_map_cm_errno(sk, err, &ss);
-	}
 	ssk->id = id;
-	ssk->ipv = ss.ss_family == AF_INET6 ? 6 : 4;
 	memcpy(&ssk->bound, &id->route.addr.src_addr, sizeof(ssk->bound));
 	ssk->bound_set = true;
 	release_sock(sk);
+	sdp_spare_ids_destroy(&spare);
 	return 0;
 }
 
 static int sdp_stream_listen(struct socket *sock, int backlog)
 {
+	struct sdp_spare_ids spare = { .n = 0 };
 	struct sock *sk = sock->sk;
 	struct sdp_sock *ssk = sdp_sk(sk);
 	struct rdma_cm_id *id = NULL;
+	bool autobind = false;
 	int err = -EINVAL;
 
 	lock_sock(sk);
@@ -194,15 +296,27 @@ static int sdp_stream_listen(struct socket *sock, int backlog)
 	}
 	if (sk->sk_state != TCP_CLOSE)
 		goto out;
+	/* TCP's rule: no other socket listens on an overlapping address */
+	if (ssk->bind.listed) {
+		err = sdp_port_check(&ssk->bind);
+		if (err)
+			goto out;
+	}
 	if (!ssk->id) {
-		id = sdp_cm_create_id(sk, sk, true);
+		/* a shared port is taken from rdma_cm now; an unbound socket
+		 * gets INADDR_ANY and an ephemeral port, as TCP's autobind
+		 */
+		struct sockaddr_in any = { .sin_family = AF_INET };
+
+		autobind = !ssk->bound_set;
+		if (autobind)
+			memcpy(&ssk->bound, &any, sizeof(any));
+		id = sdp_stream_bind_id(sk, &ssk->bound, &spare);
 		if (IS_ERR(id)) {
 			err = PTR_ERR(id);
 			id = NULL;
 			goto out;
 		}
-		if (sk->sk_reuse)
-			rdma_set_reuseaddr(id, 1);
 		ssk->id = id;
 	}
 	err = rdma_listen(ssk->id, backlog > 0 ? backlog : 1);
@@ -213,6 +327,7 @@ static int sdp_stream_listen(struct socket *sock, int backlog)
 		goto out;
 	}
 	id = NULL;
+	autobind = false;
 	memcpy(&ssk->bound, &ssk->id->route.addr.src_addr,
 	       sizeof(ssk->bound));
 	ssk->bound_set = true;
@@ -221,9 +336,12 @@ static int sdp_stream_listen(struct socket *sock, int backlog)
 	WRITE_ONCE(sk->sk_state, TCP_LISTEN);
 	err = 0;
 out:
+	if (autobind)	/* listen() failed: the socket stays unbound */
+		sdp_port_release(&ssk->bind);
 	release_sock(sk);
 	if (id)
 		rdma_destroy_id(id);
+	sdp_spare_ids_destroy(&spare);
 	return err;
 }
 

@@ -94,6 +94,7 @@ static void __net_exit sdp_net_exit(struct net *net)
 	struct ctl_table *t = sn->sysctl_hdr->ctl_table_arg;
 
 	sdp_proc_exit_net(net);
+	sdp_port_net_exit(net);
 	unregister_net_sysctl_table(sn->sysctl_hdr);
 	kfree(t);
 }

@@ -218,11 +218,12 @@ void sdp_tx_done(struct ib_cq *cq, struct ib_wc *wc)
 			sk->sk_write_space(sk);
 	} else if (b->mid == SDP_MID_DISCONN && wc->status == IB_WC_SUCCESS) {
 		/* our FIN is on the wire and acknowledged by the transport */
+		if (conn->state == TCP_CLOSING)	/* we closed first */
+			set_bit(SDP_CF_TIMEWAIT, &conn->flags);
 		if (conn->state == TCP_FIN_WAIT1)
 			sdp_conn_set_state(conn, TCP_FIN_WAIT2);
-		else if (conn->state == TCP_LAST_ACK)
-			sdp_conn_done(conn);
-		else if (conn->state == TCP_CLOSING)
+		else if (conn->state == TCP_LAST_ACK ||
+			 conn->state == TCP_CLOSING)
 			sdp_conn_done(conn);
 		sk->sk_state_change(sk);
 	}

@@ -378,6 +378,32 @@ TEST_DIFF(bind_inuse_not_listening)
  * connection: a new listener can bind it only if both it and the old
  * listener set SO_REUSEADDR (the classic "server restart" case).
  */
+/* TCP: wait (bounded) until /proc/net/tcp shows local port @port in
+ * TIME_WAIT (st 06), so the reference run does not race its own FIN
+ */
+static void tcp_wait_timewait(uint16_t port)
+{
+	char line[256], want[16];
+	int i, found = 0;
+
+	snprintf(want, sizeof(want), ":%04X ", port);
+	for (i = 0; i < 40 && !found; i++) {
+		FILE *fp = fopen("/proc/net/tcp", "r");
+
+		if (!fp)
+			return;
+		while (!found && fgets(line, sizeof(line), fp)) {
+			char *p = strstr(line, want);
+
+			/* local address is the 2nd field, st the 4th */
+			found = p && p < line + 30 && strstr(line, " 06 ");
+		}
+		fclose(fp);
+		if (!found)
+			sleep_ms(50);
+	}
+}
+
 static uint16_t closed_server_port(const struct fam *f, int reuse)
 {
 	uint16_t port;
@@ -395,6 +421,8 @@ static uint16_t closed_server_port(const struct fam *f, int reuse)
 	EXPECT_VAL("client reads EOF", recv(c, &ch, 1, 0), 0);
 	EXPECT_VAL("client closes", close(c), 0);
 	sleep_ms(100);
+	if (!f->is_sdp)
+		tcp_wait_timewait(port);
 	return port;
 }
 
