@@ -10,7 +10,7 @@ pkgs=(
 	qemu-system-x86 busybox-static iproute2 rdma-core ibverbs-utils
 	rdmacm-utils perftest kmod cpio sparse
 	build-essential bc flex bison libelf-dev libssl-dev xz-utils
-	gnuplot-nox python3
+	gnuplot-nox python3 libibverbs-dev librdmacm-dev
 )
 
 # one dpkg-query for all: prints "name installed" for the ones present
