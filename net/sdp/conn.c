@@ -404,6 +404,64 @@ static void sdp_wait_tx_idle(struct sdp_conn *conn)
 	}
 }
 
+static void sdp_drain_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct sdp_conn *conn = cq->cq_context;
+
+	conn->drained |= wc->wr_cqe == &conn->drain_cqe[0] ? 1 : 2;
+}
+
+#define SDP_DRAIN_TIMEOUT	(5 * HZ)
+
+/* ib_drain_qp() with a bound: move the QP to the error state, post one
+ * marker on each queue and poll the CQ until both come back flushed (every
+ * request before them has then completed). ib_drain_qp() waits for ever,
+ * and an rxe device that is being removed may never flush; destroying the
+ * QP after the timeout discards what is left, and the device no longer
+ * touches the rings once the QP is gone.
+ */
+static void sdp_drain_qp(struct sdp_conn *conn)
+{
+	struct ib_qp_attr attr = { .qp_state = IB_QPS_ERR };
+	struct ib_rdma_wr swr = {};
+	struct ib_recv_wr rwr = {};
+	struct sock *sk = conn->sk;
+	unsigned long deadline;
+	u8 want = 0;
+
+	if (ib_modify_qp(conn->qp, &attr, IB_QP_STATE))
+		return;
+	conn->drain_cqe[0].done = sdp_drain_done;
+	conn->drain_cqe[1].done = sdp_drain_done;
+	lock_sock(sk);
+	conn->drained = 0;
+	swr.wr.opcode = IB_WR_RDMA_WRITE;
+	swr.wr.wr_cqe = &conn->drain_cqe[0];
+	swr.wr.send_flags = IB_SEND_SIGNALED;
+	if (!ib_post_send(conn->qp, &swr.wr, NULL))
+		want |= 1;
+	rwr.wr_cqe = &conn->drain_cqe[1];
+	if (!ib_post_recv(conn->qp, &rwr, NULL))
+		want |= 2;
+	release_sock(sk);
+	deadline = jiffies + SDP_DRAIN_TIMEOUT;
+	for (;;) {
+		bool done;
+
+		lock_sock(sk);
+		sdp_conn_poll(conn);
+		done = (conn->drained & want) == want;
+		release_sock(sk);
+		if (done)
+			return;
+		if (time_after(jiffies, deadline))
+			break;
+		msleep(20);
+	}
+	pr_debug("sdp: QP %u not drained in time, destroying it\n",
+		 conn->qp->qp_num);
+}
+
 /* Tear the RDMA side down, in an order that keeps every completion and
  * event handler safe, and release every verbs object before the cm_id:
  * rdma_cm lets a removed device go once the last id is destroyed.
@@ -422,7 +480,7 @@ static void sdp_destroy_work(struct work_struct *work)
 	if (id && test_bit(SDP_CF_ESTABLISHED_CM, &conn->flags))
 		rdma_disconnect(id);
 	if (conn->qp) {
-		ib_drain_qp(conn->qp);
+		sdp_drain_qp(conn);
 		rdma_destroy_qp(id);
 	}
 	lock_sock(sk);

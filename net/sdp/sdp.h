@@ -201,6 +201,8 @@ struct sdp_conn {
 	u32			ka_probes;
 	bool			ka_posted;
 	struct ib_cqe		ka_cqe;		/* keepalive probe */
+	struct ib_cqe		drain_cqe[2];	/* teardown: SQ, RQ markers */
+	u8			drained;	/* bit 0 SQ, bit 1 RQ */
 };
 
 /* conn->flags */

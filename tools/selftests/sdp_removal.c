@@ -1,0 +1,963 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sdp_removal: the RDMA device goes away under live sockets (issue 3,
+ * "Death and removal"). SDP only: TCP has no device to remove.
+ *
+ * link_delete_mid_transfer (one guest, rxe on veth0): set up
+ *   - a sender blocked in send() (its peer does not read),
+ *   - a receiver blocked in recv() (its peer sends nothing),
+ *   - a transfer in full flow (a sender thread and a receiver thread),
+ *   - an idle connection, and a thread blocked in poll() on another one,
+ *   - a listener with a thread blocked in accept(),
+ *   - a closed (orphaned) socket whose unsent data keeps it alive,
+ * then run `rdma link delete` on the guest's rxe link. Every blocked call
+ * must return an error (ECONNRESET or ETIMEDOUT, or EOF followed by an
+ * error) within a bounded time, poll() must report POLLERR/POLLHUP, and
+ * rdma link delete itself must finish (it waits until sdp let go of the
+ * device). While the link is gone, connect() and bind() fail at once with
+ * an errno. Then the link is added again, and a new connection moves data
+ * both ways, SHA-256 checked. At the end every sdp socket must be gone
+ * (the module's reference count drops to 0, so rmmod can succeed).
+ *
+ * peer_dies_mid_transfer (two guests, SDP_ROLE server|client): the
+ * client keeps a transfer flowing to the server and a second sender blocked
+ * (the server does not read it); then the server deletes its rxe link
+ * (rdma link delete): the peer's RDMA side dies mid-transfer. Both of the
+ * client's senders (SO_KEEPALIVE 2/1/3: a sender stalled for credits has
+ * nothing in flight that could fail) must fail with ETIMEDOUT or
+ * ECONNRESET within 30 s. The server tears its own sockets down, adds the
+ * link again, and a new connection delivers 1 MiB intact. (An
+ * idle connection to a dead peer is sdp_keepalive's case.)
+ *
+ * If a run dies half-way, main() re-adds the link, so that the binaries
+ * that run after this one still have rxe.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <linux/sdp.h>
+#include <linux/sockios.h>
+
+#include "util.h"
+
+static double tscale = 1.0;
+
+static const char *rdma_dev(void)
+{
+	const char *s = getenv("SDP_RDMA_DEV");
+
+	return s && *s ? s : "rxe0";
+}
+
+static const char *net_dev(void)
+{
+	const char *s = getenv("SDP_NETDEV");
+
+	return s && *s ? s : "veth0";
+}
+
+static int scaled_ms(int ms)
+{
+	return (int)(ms * tscale + 0.5);
+}
+
+/* ---- the rdma tool and the device's state ---- */
+
+/*
+ * Run /usr/sbin/rdma with args; wait at most tmo_ms for it. Returns its
+ * exit status, -2 if it did not finish in time (it is left running: it
+ * waits in the kernel and would not die anyway), -1 if it could not run.
+ */
+static int run_rdma(int tmo_ms, char *const args[])
+{
+	double end = mono_ms() + tmo_ms;
+	int st;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDONLY);
+
+		if (fd >= 0)
+			dup2(fd, 0);
+		execv("/usr/sbin/rdma", args);
+		execvp("rdma", args);
+		_exit(127);
+	}
+	for (;;) {
+		pid_t w = waitpid(pid, &st, WNOHANG);
+
+		if (w == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		if (w < 0 && errno != EINTR)
+			return -1;
+		if (mono_ms() > end)
+			return -2;
+		sleep_ms(10);
+	}
+}
+
+static int link_delete(int tmo_ms)
+{
+	char *args[] = { "rdma", "link", "delete", (char *)rdma_dev(), NULL };
+
+	return run_rdma(tmo_ms, args);
+}
+
+static int link_add(int tmo_ms)
+{
+	char *args[] = { "rdma", "link", "add", (char *)rdma_dev(), "type",
+			 "rxe", "netdev", (char *)net_dev(), NULL };
+
+	return run_rdma(tmo_ms, args);
+}
+
+static int dev_present(void)
+{
+	char p[256];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "/sys/class/infiniband/%s", rdma_dev());
+	return stat(p, &st) == 0;
+}
+
+static int port_active(void)
+{
+	char p[256], buf[64] = "";
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/sys/class/infiniband/%s/ports/1/state",
+		 rdma_dev());
+	f = fopen(p, "r");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return strstr(buf, "ACTIVE") != NULL;
+}
+
+static int wait_port_active(int tmo_ms)
+{
+	double end = mono_ms() + tmo_ms;
+
+	while (!port_active()) {
+		if (mono_ms() > end)
+			return 0;
+		sleep_ms(50);
+	}
+	return 1;
+}
+
+/* the sdp module's reference count from /proc/modules, -1 if not found */
+static int module_refs(void)
+{
+	char line[512];
+	int refs = -1;
+	FILE *f = fopen("/proc/modules", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long size;
+		int n;
+
+		if (sscanf(line, "sdp %lu %d", &size, &n) == 2)
+			refs = n;
+	}
+	fclose(f);
+	return refs;
+}
+
+/* lines of /proc/net/sdp after the header */
+static int proc_socks(void)
+{
+	char line[512];
+	int n = -1;
+	FILE *f = fopen("/proc/net/sdp", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n;
+}
+
+/* ---- threads that block in one socket call ---- */
+
+/* W_CONNECT: connect and close in a loop; W_ACCEPT_ALL: accept and close */
+enum wkind { W_SEND, W_RECV, W_POLL, W_ACCEPT, W_CONNECT, W_ACCEPT_ALL };
+
+struct waiter {
+	const char *name;
+	enum wkind kind;
+	int fd;
+	int family;			/* W_CONNECT */
+	struct sockaddr_in addr;	/* W_CONNECT */
+	pthread_t th;
+	volatile pid_t tid;
+	volatile uint64_t bytes;	/* moved so far */
+	volatile int done;
+	long ret;			/* last call's return value */
+	int err;			/* its errno, or 0 */
+	int revents;			/* W_POLL */
+	double t_end;			/* mono_ms() when it returned */
+};
+
+static void *waiter_main(void *arg)
+{
+	struct waiter *w = arg;
+	static char buf[65536];
+	char rbuf[65536];
+	struct pollfd p;
+	long r;
+
+	w->tid = syscall(SYS_gettid);
+	switch (w->kind) {
+	case W_SEND:
+		do {
+			r = send(w->fd, buf, sizeof(buf), MSG_NOSIGNAL);
+			if (r > 0)
+				w->bytes += r;
+		} while (r > 0 || (r < 0 && errno == EINTR));
+		break;
+	case W_RECV:
+		do {
+			r = recv(w->fd, rbuf, sizeof(rbuf), 0);
+			if (r > 0)
+				w->bytes += r;
+		} while (r > 0 || (r < 0 && errno == EINTR));
+		break;
+	case W_POLL:
+		p.fd = w->fd;
+		p.events = POLLIN;
+		p.revents = 0;
+		do
+			r = poll(&p, 1, 120000);
+		while (r < 0 && errno == EINTR);
+		w->revents = p.revents;
+		break;
+	case W_CONNECT:
+		for (;;) {
+			int fd = socket(w->family, SOCK_STREAM, 0);
+
+			if (fd < 0) {
+				r = -1;
+				break;
+			}
+			r = connect(fd, (struct sockaddr *)&w->addr,
+				    sizeof(w->addr));
+			if (r < 0 && errno == EINTR)
+				r = 0;
+			if (r < 0) {
+				int e = errno;
+
+				close(fd);
+				errno = e;
+				break;
+			}
+			close(fd);
+			w->bytes++;	/* connections made */
+		}
+		break;
+	case W_ACCEPT:
+	case W_ACCEPT_ALL:
+	default:
+		do {
+			r = accept(w->fd, NULL, NULL);
+			if (r >= 0) {
+				close(r);
+				w->bytes++;
+			}
+		} while ((r >= 0 && w->kind == W_ACCEPT_ALL) ||
+			 (r < 0 && errno == EINTR));
+		break;
+	}
+	w->ret = r;
+	w->err = r < 0 ? errno : 0;
+	w->t_end = mono_ms();
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void waiter_start(struct waiter *w, const char *name, enum wkind k,
+			 int fd)
+{
+	memset(w, 0, sizeof(*w));
+	w->name = name;
+	w->kind = k;
+	w->fd = fd;
+	if (pthread_create(&w->th, NULL, waiter_main, w))
+		FATAL("pthread_create: %s", errname(errno));
+}
+
+/* the thread's scheduler state from /proc (S = sleeping), or '?' */
+static char thread_state(pid_t tid)
+{
+	char p[96], buf[512], *q;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/self/task/%d/stat", (int)tid);
+	f = fopen(p, "r");
+	if (!f)
+		return '?';
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	q = strrchr(buf, ')');
+	return q && q[1] == ' ' ? q[2] : '?';
+}
+
+/* wait until the thread sleeps in its call (after min_bytes moved) */
+static int waiter_blocked(struct waiter *w, uint64_t min_bytes, int tmo_ms)
+{
+	double end = mono_ms() + tmo_ms;
+	int stable = 0;
+
+	for (;;) {
+		if (__atomic_load_n(&w->done, __ATOMIC_ACQUIRE))
+			return 0;
+		if (w->tid && w->bytes >= min_bytes &&
+		    thread_state(w->tid) == 'S') {
+			/* sleeping, and still sleeping a little later */
+			if (++stable >= 5)
+				return 1;
+		} else {
+			stable = 0;
+		}
+		if (mono_ms() > end)
+			return 0;
+		sleep_ms(20);
+	}
+}
+
+static int errno_is_reset(int e)
+{
+	return e == ECONNRESET || e == ETIMEDOUT;
+}
+
+static int errno_is_unreach(int e)
+{
+	return e == ENETUNREACH || e == EHOSTUNREACH || e == EADDRNOTAVAIL ||
+	       e == ENODEV || e == ENETDOWN;
+}
+
+/* Is the connection reset as TCP reports it: a recv() error, or EOF and
+ * then an error from send()?
+ */
+static int reported_reset(int fd, char *how, size_t hlen)
+{
+	static char buf[65536];
+	unsigned long queued = 0;
+	long r, s;
+	int e, se;
+
+	/* as TCP, data that arrived before the reset is read first */
+	while ((r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		queued += r;
+	e = r < 0 ? errno : 0;
+	if (queued)
+		diag("    %lu bytes queued before the reset", queued);
+
+	if (r < 0 && errno_is_reset(e)) {
+		snprintf(how, hlen, "recv %s", errname(e));
+		return 1;
+	}
+	s = send(fd, "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	se = s < 0 ? errno : 0;
+	snprintf(how, hlen, "recv %ld %s, send %ld %s", r, e ? errname(e) : "0",
+		 s, se ? errname(se) : "0");
+	return r == 0 && s < 0 && (se == EPIPE || errno_is_reset(se));
+}
+
+#define NW 8
+
+TEST_SDP_T(link_delete_mid_transfer, 240)
+{
+	const int bound_ms = scaled_ms(30000);
+	struct waiter w[NW];
+	struct waiter *snd = &w[0], *rcv = &w[1], *fs = &w[2], *fr = &w[3];
+	struct waiter *pl = &w[4], *ac = &w[5], *cn = &w[6], *aa = &w[7];
+	int bs_c, bs_s, br_c, br_s, fl_c, fl_s, id_c, id_s, pl_c, pl_s;
+	int or_c, or_s, l, l2, l3, rc, i, fd, rev, nthreads = 8;
+	char how[160], lb[96];
+	struct sockaddr_in a;
+	uint16_t port, port2, port3;
+	double t0, t_del, tmax = 0;
+	static char big[1 << 20];
+
+	if (getenv("SDP_MODE") && !strcmp(getenv("SDP_MODE"), "two"))
+		skip_test("one-guest test (SDP_MODE=two)");
+	if (!getenv("SDP_RDMA_DEV") || !dev_present())
+		skip_test("needs a guest with an rxe link (SDP_RDMA_DEV)");
+	if (geteuid())
+		skip_test("needs root for rdma link delete/add");
+
+	l = t_listener(f, &port);
+	t_connect_accept(f, l, port, &bs_c, &bs_s);	/* blocked sender */
+	t_connect_accept(f, l, port, &br_c, &br_s);	/* blocked receiver */
+	t_connect_accept(f, l, port, &fl_c, &fl_s);	/* flowing transfer */
+	t_connect_accept(f, l, port, &id_c, &id_s);	/* idle */
+	t_connect_accept(f, l, port, &pl_c, &pl_s);	/* poll() waits */
+	t_connect_accept(f, l, port, &or_c, &or_s);	/* orphaned client */
+	l2 = t_listener(f, &port2);			/* accept() waits */
+	l3 = t_listener(f, &port3);			/* connections come and go */
+
+	/* the orphan: fill what its peer will take unread, then close */
+	set_nonblock(or_c, 1);
+	while (send(or_c, big, sizeof(big), MSG_NOSIGNAL) > 0)
+		;
+	rc = errno;
+	SETUP_OK("setup: orphan has unsent data", rc == EAGAIN ? 0 : -1);
+	close(or_c);
+
+	waiter_start(snd, "blocked sender", W_SEND, bs_c);
+	waiter_start(rcv, "blocked receiver", W_RECV, br_c);
+	waiter_start(fs, "flowing sender", W_SEND, fl_c);
+	waiter_start(fr, "flowing receiver", W_RECV, fl_s);
+	waiter_start(pl, "poll waiter", W_POLL, pl_c);
+	waiter_start(ac, "accept waiter", W_ACCEPT, l2);
+	waiter_start(aa, "accept loop", W_ACCEPT_ALL, l3);
+	memset(cn, 0, sizeof(*cn));
+	cn->name = "connect loop";
+	cn->kind = W_CONNECT;
+	cn->fd = -1;
+	cn->family = f->family;
+	cn->addr = sin_peer(port3);
+	if (pthread_create(&cn->th, NULL, waiter_main, cn))
+		FATAL("pthread_create: %s", errname(errno));
+
+	REQUIRE(waiter_blocked(snd, 1, scaled_ms(20000)),
+		"the sender did not block (sent %llu)",
+		(unsigned long long)snd->bytes);
+	REQUIRE(waiter_blocked(rcv, 0, scaled_ms(10000)), "recv did not block");
+	REQUIRE(waiter_blocked(pl, 0, scaled_ms(10000)), "poll did not block");
+	REQUIRE(waiter_blocked(ac, 0, scaled_ms(10000)), "accept did not block");
+	/* the flow is moving: wait until 1 MiB went through */
+	{
+		double end = mono_ms() + scaled_ms(30000);
+
+		while (fr->bytes < (1 << 20) && !fr->done && mono_ms() < end)
+			sleep_ms(10);
+		REQUIRE(fr->bytes >= (1 << 20) && !fr->done && !fs->done,
+			"the transfer did not get going (%llu bytes)",
+			(unsigned long long)fr->bytes);
+	}
+	{
+		double end = mono_ms() + scaled_ms(30000);
+
+		while (cn->bytes < 3 && !cn->done && mono_ms() < end)
+			sleep_ms(10);
+		REQUIRE(cn->bytes >= 3 && !cn->done,
+			"the connect loop did not get going (%llu, %s)",
+			(unsigned long long)cn->bytes, errname(cn->err));
+	}
+	obs("all calls blocked, transfer flowing, connections coming and going");
+
+	t0 = mono_ms();
+	rc = link_delete(bound_ms);
+	t_del = mono_ms() - t0;
+	diag("rdma link delete %s: status %d after %.0f ms", rdma_dev(), rc,
+	     t_del);
+	EXPECT_TRUE("rdma link delete finishes in time", rc != -2);
+	EXPECT_EQ("rdma link delete status", rc, 0);
+	if (rc == -2) {
+		FAIL("rdma link delete hangs: sdp does not let go of the device");
+		return;
+	}
+	EXPECT_TRUE("device gone", !dev_present());
+
+	/* every blocked call returns, within the bound */
+	for (;;) {
+		int all = 1;
+
+		for (i = 0; i < nthreads; i++)
+			all &= __atomic_load_n(&w[i].done, __ATOMIC_ACQUIRE);
+		if (all || mono_ms() - t0 > bound_ms)
+			break;
+		sleep_ms(10);
+	}
+	for (i = 0; i < nthreads; i++) {
+		if (!w[i].done) {
+			snprintf(lb, sizeof(lb), "%s returns", w[i].name);
+			EXPECT_TRUE(lb, 0);
+			continue;
+		}
+		pthread_join(w[i].th, NULL);
+		if (w[i].t_end - t0 > tmax)
+			tmax = w[i].t_end - t0;
+		diag("%s: ret %ld errno %s after %.0f ms, %llu bytes, revents %s",
+		     w[i].name, w[i].ret, w[i].err ? errname(w[i].err) : "0",
+		     w[i].t_end - t0, (unsigned long long)w[i].bytes,
+		     pollstr(w[i].revents));
+	}
+	if (snd->done) {
+		EXPECT_TRUE("blocked sender: ECONNRESET/ETIMEDOUT",
+			    snd->ret < 0 && errno_is_reset(snd->err));
+	}
+	if (fs->done) {
+		EXPECT_TRUE("flowing sender: ECONNRESET/ETIMEDOUT",
+			    fs->ret < 0 && errno_is_reset(fs->err));
+	}
+	if (rcv->done) {
+		EXPECT_TRUE("blocked receiver: reset (error, or EOF then error)",
+			    (rcv->ret < 0 && errno_is_reset(rcv->err)) ||
+			    (rcv->ret == 0 && reported_reset(br_c, how, sizeof(how))));
+	}
+	if (fr->done) {
+		EXPECT_TRUE("flowing receiver: reset (error, or EOF then error)",
+			    (fr->ret < 0 && errno_is_reset(fr->err)) ||
+			    (fr->ret == 0 && reported_reset(fl_s, how, sizeof(how))));
+	}
+	if (pl->done) {
+		EXPECT_TRUE("poll waiter: POLLERR or POLLHUP",
+			    pl->ret == 1 && (pl->revents & (POLLERR | POLLHUP)));
+	}
+	if (ac->done)
+		EXPECT_TRUE("accept waiter: an error", ac->ret < 0 && ac->err);
+	if (aa->done)
+		EXPECT_TRUE("accept loop: an error", aa->ret < 0 && aa->err);
+	/* a connect in flight is refused, reset or finds no device */
+	if (cn->done)
+		EXPECT_TRUE("connect loop: ends with an errno",
+			    cn->ret < 0 && (errno_is_reset(cn->err) ||
+					    errno_is_unreach(cn->err) ||
+					    cn->err == ECONNREFUSED));
+	diag("slowest wake-up %.0f ms after rdma link delete started", tmax);
+
+	/* the idle connection and the passive ends: poll says ERR|HUP */
+	{
+		int fds[] = { id_c, id_s, bs_s, br_s, pl_s };
+		const char *names[] = { "idle client", "idle server",
+					"blocked sender's peer",
+					"blocked receiver's peer",
+					"poll waiter's peer" };
+		int left;
+
+		for (i = 0; i < (int)(sizeof(fds) / sizeof(fds[0])); i++) {
+			left = bound_ms - (int)(mono_ms() - t0);
+			rev = poll_until(fds[i], POLLERR | POLLHUP,
+					 left > 0 ? left : 0);
+			diag("%s: revents %s", names[i], pollstr(rev));
+			snprintf(lb, sizeof(lb), "%s: POLLERR|POLLHUP", names[i]);
+			EXPECT_TRUE(lb, (rev & (POLLERR | POLLHUP)) ==
+				    (POLLERR | POLLHUP));
+			snprintf(lb, sizeof(lb), "%s: reset reported", names[i]);
+			EXPECT_TRUE(lb, reported_reset(fds[i], how, sizeof(how)));
+			diag("%s: %s", names[i], how);
+		}
+	}
+	/* the listener that accepted: no longer listening */
+	rc = accept4(l, NULL, NULL, SOCK_NONBLOCK);
+	diag("old listener: accept %d %s, SO_ERROR %s", rc,
+	     rc < 0 ? errname(errno) : "0",
+	     errname(get_int_opt(l, SOL_SOCKET, SO_ERROR)));
+	EXPECT_TRUE("old listener: accept fails", rc < 0 && errno != EAGAIN);
+	if (rc >= 0)
+		close(rc);
+
+	/* while the device is gone: connect and bind fail at once */
+	fd = t_socket(f);
+	a = sin_peer(port);
+	t0 = mono_ms();
+	rc = connect(fd, (struct sockaddr *)&a, sizeof(a));
+	{
+		int e = rc < 0 ? errno : 0;
+
+		diag("connect without device: %d %s after %.0f ms", rc,
+		     errname(e), mono_ms() - t0);
+		EXPECT_TRUE("connect without device: ENETUNREACH-like errno",
+			    rc < 0 && errno_is_unreach(e));
+		EXPECT_TRUE("connect without device: within 10 s",
+			    mono_ms() - t0 < scaled_ms(10000));
+	}
+	close(fd);
+	fd = t_socket(f);
+	set_nonblock(fd, 1);
+	t0 = mono_ms();
+	rc = connect(fd, (struct sockaddr *)&a, sizeof(a));
+	if (rc < 0 && errno == EINPROGRESS) {
+		rev = poll_until(fd, POLLOUT, scaled_ms(10000));
+		rc = get_int_opt(fd, SOL_SOCKET, SO_ERROR);
+		diag("non-blocking connect: revents %s SO_ERROR %s after %.0f ms",
+		     pollstr(rev), errname(rc), mono_ms() - t0);
+		EXPECT_TRUE("non-blocking connect without device: POLLERR and errno",
+			    (rev & POLLERR) && errno_is_unreach(rc));
+	} else {
+		int e = rc < 0 ? errno : 0;
+
+		diag("non-blocking connect: %d %s", rc, errname(e));
+		EXPECT_TRUE("non-blocking connect without device: errno",
+			    rc < 0 && errno_is_unreach(e));
+	}
+	close(fd);
+	fd = t_socket(f);
+	a = sin_local(0);
+	rc = bind(fd, (struct sockaddr *)&a, sizeof(a));
+	diag("bind without device: %d %s", rc, rc < 0 ? errname(errno) : "0");
+	EXPECT_TRUE("bind without device: EADDRNOTAVAIL/ENODEV",
+		    rc < 0 && (errno == EADDRNOTAVAIL || errno == ENODEV));
+	close(fd);
+
+	int all_fds[] = { bs_c, bs_s, br_c, br_s, fl_c, fl_s, id_c, id_s,
+			  pl_c, pl_s, or_s, l, l2, l3 };
+	for (i = 0; i < (int)(sizeof(all_fds) / sizeof(all_fds[0])); i++)
+		EXPECT_VAL("close", close(all_fds[i]), 0);
+
+	/* the link comes back: a new connection moves data both ways */
+	rc = link_add(scaled_ms(30000));
+	EXPECT_EQ("rdma link add status", rc, 0);
+	REQUIRE(wait_port_active(scaled_ms(20000)), "port not ACTIVE again");
+	{
+		double end = mono_ms() + scaled_ms(20000);
+		struct xfer up = {}, down = {};
+		pthread_t tu, td;
+		int cli, srv, tries = 0;
+
+		/* the new device's addresses appear shortly after the port */
+		for (;;) {
+			fd = t_socket(f);
+			a = sin_local(0);
+			tries++;
+			if (!bind(fd, (struct sockaddr *)&a, sizeof(a)))
+				break;
+			close(fd);
+			REQUIRE(mono_ms() < end, "bind after re-add: %s",
+				errname(errno));
+			sleep_ms(50);
+		}
+		diag("bind after re-add: %d tries", tries);
+		SETUP_OK("listen", listen(fd, 4));
+		port = t_port_of(fd);
+		t_connect_accept(f, fd, port, &cli, &srv);
+		close(fd);
+		up.fd = cli;
+		up.seed = seed_new();
+		up.len = 4 << 20;
+		up.shut_wr = 1;
+		down.fd = srv;
+		down.seed = up.seed;
+		down.len = up.len;
+		down.expect_eof = 1;
+		pthread_create(&tu, NULL, xfer_send_thread, &up);
+		pthread_create(&td, NULL, xfer_recv_thread, &down);
+		pthread_join(tu, NULL);
+		pthread_join(td, NULL);
+		xfer_diag("after re-add, sender", &up);
+		xfer_diag("after re-add, receiver", &down);
+		EXPECT_TRUE("after re-add: 4 MiB sent", up.err == 0 &&
+			    up.done == up.len);
+		EXPECT_TRUE("after re-add: 4 MiB received intact, EOF",
+			    down.err == 0 && down.done == down.len &&
+			    down.bad_off < 0 && down.eof_ok &&
+			    !memcmp(up.sha, down.sha, sizeof(up.sha)));
+		close(cli);
+		close(srv);
+	}
+
+	/* every socket is gone: the module can be unloaded */
+	{
+		double end = mono_ms() + scaled_ms(30000);
+		int refs, socks;
+
+		for (;;) {
+			refs = module_refs();
+			socks = proc_socks();
+			if ((refs == 0 && socks <= 0) || mono_ms() > end)
+				break;
+			sleep_ms(50);
+		}
+		diag("sdp module refs %d, /proc/net/sdp sockets %d", refs, socks);
+		if (socks > 0) {
+			char line[512];
+			FILE *pf = fopen("/proc/net/sdp", "r");
+
+			while (pf && fgets(line, sizeof(line), pf))
+				diag("  %s", strtok(line, "\n"));
+			if (pf)
+				fclose(pf);
+		}
+		EXPECT_TRUE("all sdp sockets freed (module refcount 0)",
+			    refs == 0 && socks <= 0);
+	}
+}
+
+/* ---- two guests: the peer dies mid-transfer ---- */
+
+#define PEER_PORT	7493
+#define CHECK_LEN	(1u << 20)
+#define CHECK_SEED	0x5d9e4a11c0ffeeULL
+
+/* all sockets gone, so that run-selftests.sh can unload the module */
+static void wait_no_socks(const char *who)
+{
+	double end = mono_ms() + scaled_ms(30000);
+	int socks;
+
+	while ((socks = proc_socks()) > 0 && mono_ms() < end)
+		sleep_ms(50);
+	diag("%s: sdp sockets left at the end: %d", who, socks);
+	EXPECT_TRUE("all sdp sockets freed", socks <= 0);
+}
+
+static int accept_within(int l, int tmo_ms)
+{
+	struct pollfd p = { .fd = l, .events = POLLIN };
+
+	if (poll(&p, 1, tmo_ms) != 1)
+		return -1;
+	return accept(l, NULL, NULL);
+}
+
+static int connect_within(const struct fam *f, int tmo_ms)
+{
+	struct sockaddr_in a = sin_peer(PEER_PORT);
+	double end = mono_ms() + tmo_ms;
+	int tries = 0, last = 0;
+
+	for (;;) {
+		int fd = t_socket(f);
+
+		tries++;
+		if (!connect(fd, (struct sockaddr *)&a, sizeof(a)))
+			return fd;
+		if (errno != last)
+			diag("connect try %d: %s", tries, errname(errno));
+		last = errno;
+		close(fd);
+		if (mono_ms() > end)
+			return -1;
+		sleep_ms(200);
+	}
+}
+
+static int listen_fixed(const struct fam *f)
+{
+	struct sockaddr_in a = sin_local(PEER_PORT);
+	int fd = t_socket(f);
+
+	SETUP_OK("setup: SO_REUSEADDR", set_int_opt(fd, SOL_SOCKET,
+						    SO_REUSEADDR, 1));
+	SETUP_OK("setup: bind(listener)",
+		 bind(fd, (struct sockaddr *)&a, sizeof(a)));
+	SETUP_OK("setup: listen()", listen(fd, 8));
+	return fd;
+}
+
+/*
+ * Server: accepts a control connection c0, a flowing one c1 (it reads
+ * everything) and c2 (it never reads). When the client says "B" on c0
+ * (its c2 sender is blocked, c1 flows), the server deletes its rxe link
+ * mid-transfer, lets go of all its sockets, adds the link again and checks that a new connection from
+ * the client delivers CHECK_LEN intact bytes.
+ */
+static void peer_server(const struct fam *f)
+{
+	int l = listen_fixed(f), c0, c1, c2, cli, refs, socks;
+	struct waiter rd;
+	struct xfer x = {};
+	double end;
+	char c = 0;
+
+	c0 = accept_within(l, scaled_ms(120000));
+	REQUIRE(c0 >= 0, "no control connection from the client");
+	c1 = accept_within(l, scaled_ms(30000));
+	c2 = accept_within(l, scaled_ms(30000));
+	REQUIRE(c1 >= 0 && c2 >= 0, "the client's data connections");
+	waiter_start(&rd, "server reader", W_RECV, c1);
+	EXPECT_VAL("server: client says its sender is blocked",
+		   recv(c0, &c, 1, 0), 1);
+	diag("server: %llu bytes in on c1 when the link goes down",
+	     (unsigned long long)rd.bytes);
+	EXPECT_EQ("server: rdma link delete", link_delete(scaled_ms(30000)), 0);
+	obs("server: rxe link gone");
+	/* wake our own reader; close everything */
+	shutdown(c1, SHUT_RDWR);
+	pthread_join(rd.th, NULL);
+	close(c0);
+	close(c1);
+	close(c2);
+	close(l);
+	end = mono_ms() + scaled_ms(30000);
+	do {
+		refs = module_refs();
+		socks = proc_socks();
+		if (socks == 0)
+			break;
+		sleep_ms(50);
+	} while (mono_ms() < end);
+	diag("server: sockets left %d, module refs %d", socks, refs);
+	EXPECT_TRUE("server: own sockets torn down", socks == 0);
+	EXPECT_EQ("server: rdma link add", link_add(scaled_ms(30000)), 0);
+	REQUIRE(wait_port_active(scaled_ms(20000)), "port not ACTIVE again");
+	obs("server: rxe link back");
+	l = listen_fixed(f);
+	cli = accept_within(l, scaled_ms(120000));
+	REQUIRE(cli >= 0, "no new connection from the client");
+	x.fd = cli;
+	x.seed = CHECK_SEED;
+	x.len = CHECK_LEN;
+	x.expect_eof = 1;
+	xfer_recv(&x);
+	xfer_diag("server: new connection", &x);
+	c = x.err == 0 && x.done == x.len && x.bad_off < 0 && x.eof_ok ?
+	    'K' : 'X';
+	EXPECT_TRUE("server: new connection delivers 1 MiB intact", c == 'K');
+	EXPECT_VAL("server: answer", send(cli, &c, 1, MSG_NOSIGNAL), 1);
+	/* the client closes first */
+	recv(cli, &c, 1, 0);
+	close(cli);
+	close(l);
+	wait_no_socks("server");
+}
+
+static void peer_client(const struct fam *f)
+{
+	int c0, c1, c2, cli, i, r;
+	struct waiter w[2];
+	struct xfer x = {};
+	double t0;
+	char c = 0;
+
+	c0 = connect_within(f, scaled_ms(120000));
+	REQUIRE(c0 >= 0, "cannot connect to the server");
+	c1 = connect_within(f, scaled_ms(30000));
+	c2 = connect_within(f, scaled_ms(30000));
+	REQUIRE(c1 >= 0 && c2 >= 0, "data connections");
+	/*
+	 * A sender that waits for credits has nothing in flight, so the RC
+	 * transport never sees the peer die and sdp has no persist timer
+	 * (TCP's zero-window probes): without keepalive it would wait
+	 * forever. Keepalive probes (a zero-length RDMA WRITE) bound it.
+	 */
+	for (i = 0; i < 3; i++) {
+		int fd = i == 0 ? c0 : i == 1 ? c1 : c2;
+
+		SETUP_OK("setup: SO_KEEPALIVE",
+			 set_int_opt(fd, SOL_SOCKET, SO_KEEPALIVE, 1));
+		SETUP_OK("setup: TCP_KEEPIDLE",
+			 set_int_opt(fd, IPPROTO_TCP, TCP_KEEPIDLE, 2));
+		SETUP_OK("setup: TCP_KEEPINTVL",
+			 set_int_opt(fd, IPPROTO_TCP, TCP_KEEPINTVL, 1));
+		SETUP_OK("setup: TCP_KEEPCNT",
+			 set_int_opt(fd, IPPROTO_TCP, TCP_KEEPCNT, 3));
+	}
+	waiter_start(&w[0], "flowing sender", W_SEND, c1);
+	waiter_start(&w[1], "blocked sender", W_SEND, c2);
+	REQUIRE(waiter_blocked(&w[1], 1, scaled_ms(30000)),
+		"the sender on c2 did not block (%llu bytes)",
+		(unsigned long long)w[1].bytes);
+	{
+		double end = mono_ms() + scaled_ms(30000);
+
+		while (w[0].bytes < (1 << 20) && !w[0].done && mono_ms() < end)
+			sleep_ms(10);
+		REQUIRE(w[0].bytes >= (1 << 20) && !w[0].done,
+			"c1 does not flow (%llu bytes)",
+			(unsigned long long)w[0].bytes);
+	}
+	t0 = mono_ms();
+	EXPECT_VAL("client: tells the server", send(c0, "B", 1, MSG_NOSIGNAL), 1);
+	/* the peer is gone: both senders fail within the bound */
+	for (;;) {
+		if ((w[0].done && w[1].done) ||
+		    mono_ms() - t0 > scaled_ms(30000))
+			break;
+		sleep_ms(10);
+	}
+	for (i = 0; i < 2; i++) {
+		char lb[96];
+
+		snprintf(lb, sizeof(lb), "client: %s fails within 30 s",
+			 w[i].name);
+		EXPECT_TRUE(lb, w[i].done);
+		if (!w[i].done)
+			continue;
+		pthread_join(w[i].th, NULL);
+		diag("client: %s: ret %ld errno %s after %.0f ms, %llu bytes",
+		     w[i].name, w[i].ret, errname(w[i].err), w[i].t_end - t0,
+		     (unsigned long long)w[i].bytes);
+		snprintf(lb, sizeof(lb), "client: %s: ETIMEDOUT/ECONNRESET",
+			 w[i].name);
+		EXPECT_TRUE(lb, w[i].ret < 0 && errno_is_reset(w[i].err));
+		r = poll_now(w[i].fd, 0);
+		snprintf(lb, sizeof(lb), "client: %s: POLLERR|POLLHUP after",
+			 w[i].name);
+		diag("client: %s: revents %s", w[i].name, pollstr(r));
+		EXPECT_TRUE(lb, r & POLLHUP);
+	}
+	if (!w[0].done || !w[1].done)
+		FATAL("a sender hangs although its peer is gone");
+	close(c0);
+	close(c1);
+	close(c2);
+	/* the server comes back: a new connection works */
+	cli = connect_within(f, scaled_ms(120000));
+	REQUIRE(cli >= 0, "cannot connect again once the server is back");
+	x.fd = cli;
+	x.seed = CHECK_SEED;
+	x.len = CHECK_LEN;
+	x.shut_wr = 1;
+	xfer_send(&x);
+	xfer_diag("client: new connection", &x);
+	EXPECT_TRUE("client: 1 MiB sent", x.err == 0 && x.done == x.len);
+	EXPECT_VAL("client: server's verdict", recv(cli, &c, 1, 0), 1);
+	EXPECT_TRUE("client: server got it intact", c == 'K');
+	close(cli);
+	wait_no_socks("client");
+}
+
+/* SDP_ROLE=server|client: the server's link dies mid-transfer */
+TEST_SDP_T(peer_dies_mid_transfer, 280)
+{
+	const char *role = getenv("SDP_ROLE");
+
+	if (!role || (strcmp(role, "server") && strcmp(role, "client")))
+		skip_test("needs two guests (SDP_ROLE server|client)");
+	if (geteuid() || !getenv("SDP_RDMA_DEV"))
+		skip_test("needs root and an rxe link (SDP_RDMA_DEV)");
+	if (!strcmp(role, "server"))
+		peer_server(f);
+	else
+		peer_client(f);
+}
+
+/* a run that died half-way must not leave the guest without rxe */
+static void restore_link(void)
+{
+	if (!getenv("SDP_RDMA_DEV") || dev_present())
+		return;
+	printf("# %s missing after the tests: adding it again\n", rdma_dev());
+	fflush(stdout);
+	if (link_add(scaled_ms(60000)) || !wait_port_active(scaled_ms(20000)))
+		printf("# could not restore %s\n", rdma_dev());
+}
+
+int main(int argc, char **argv)
+{
+	const char *s = getenv("SDP_TIMEOUT_SCALE");
+	int rc;
+
+	if (s && atof(s) > 0)
+		tscale = atof(s);
+	signal(SIGPIPE, SIG_IGN);
+	rc = harness_main(argc, argv);
+	restore_link();
+	return rc;
+}
