@@ -75,6 +75,25 @@ void sdp_oob_consumed(struct sdp_conn *conn, u64 seq)
 	sdp_urg_consumed(&conn->urg, seq);
 }
 
+/* SIOCINQ, as tcp_inq(): the bytes up to a queued urgent byte */
+u32 sdp_oob_inq(const struct sdp_conn *conn)
+{
+	return sdp_urg_inq(&conn->urg, conn->copied_seq, sdp_conn_inq(conn),
+			   sock_flag(conn->sk, SOCK_URGINLINE));
+}
+
+/* The urgent byte of a MSG_OOB send was just taken into a send slot:
+ * announce it with OOB_PEND on a control credit, ahead of the data that
+ * credits may still hold back. Not before: a MSG_OOB send that takes no
+ * byte (EAGAIN, zero length) sends nothing urgent, as in TCP. Without a
+ * credit the DATA's OOB_PRES alone announces it when it goes out.
+ */
+void sdp_oob_tx_urgent(struct sdp_conn *conn)
+{
+	SDP_STAT_INC(conn->sk, SDP_STAT_OOB_TX);
+	sdp_send_ctl(conn, SDP_MID_DATA, SDP_F_OOB_PEND);
+}
+
 /* recv(MSG_OOB), as tcp_recv_urg(): never blocks; EINVAL when there is no
  * urgent byte to read (none, already read, or SO_OOBINLINE), EAGAIN while
  * it was announced but has not arrived, 0 at end of stream.

@@ -283,6 +283,8 @@ bool sdp_oob_hides_byte(const struct sdp_conn *conn);
 size_t sdp_oob_limit(const struct sdp_conn *conn, u64 seq, size_t len,
 		     bool copied, bool *skip);
 void sdp_oob_consumed(struct sdp_conn *conn, u64 seq);
+u32 sdp_oob_inq(const struct sdp_conn *conn);
+void sdp_oob_tx_urgent(struct sdp_conn *conn);
 int sdp_oob_recv(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 		 int flags);
 

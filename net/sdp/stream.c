@@ -651,14 +651,15 @@ static int sdp_stream_ioctl(struct socket *sock, unsigned int cmd,
 		return -ENOIOCTLCMD;
 	}
 	lock_sock(sk);
-	if (sk->sk_state == TCP_LISTEN) {
+	/* as tcp_ioctl: SIOCATMARK is not refused on a listener */
+	if (sk->sk_state == TCP_LISTEN && cmd != SIOCATMARK) {
 		release_sock(sk);
 		return -EINVAL;
 	}
 	conn = sdp_sk(sk)->conn;
 	switch (cmd) {
 	case SIOCINQ:
-		answ = conn ? sdp_conn_inq(conn) : 0;
+		answ = conn ? sdp_oob_inq(conn) : 0;
 		break;
 	case SIOCOUTQ:
 		answ = conn ? sdp_conn_outq(conn) : 0;
@@ -908,10 +909,6 @@ static int sdp_stream_sendmsg(struct socket *sock, struct msghdr *msg,
 		goto do_error;
 	conn->nodelay = sdp_sk(sk)->nodelay;
 	conn->cork = sdp_sk(sk)->cork;
-	if (flags & MSG_OOB) {
-		SDP_STAT_INC(sk, SDP_STAT_OOB_TX);
-		sdp_send_ctl(conn, SDP_MID_DATA, SDP_F_OOB_PEND);
-	}
 	err = sdp_conn_sendmsg(conn, msg, len, &timeo);
 	if (err >= 0)
 		goto out;

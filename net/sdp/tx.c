@@ -328,6 +328,7 @@ int sdp_conn_sendmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 			/* the urgent byte ends this message: OOB_PRES */
 			b->oob = true;
 			sdp_close_partial(conn);
+			sdp_oob_tx_urgent(conn);
 		} else if (b->len == conn->tx_size) {
 			sdp_close_partial(conn);
 		}

@@ -552,6 +552,20 @@ bool sdp_urg_consumed(struct sdp_urg *u, u64 copied_seq)
 }
 EXPORT_SYMBOL_SDP_KUNIT(sdp_urg_consumed);
 
+/* tcp_inq: a queued urgent byte ends what SIOCINQ counts (from the
+ * reader to the mark) unless it is read inline; also once it was read
+ * with MSG_OOB, until a read passes the mark
+ */
+u32 sdp_urg_inq(const struct sdp_urg *u, u64 copied_seq, u32 avail,
+		bool oobinline)
+{
+	if (oobinline || !sdp_urg_has_mark(u) || u->mark < copied_seq ||
+	    u->mark >= copied_seq + avail)
+		return avail;
+	return u->mark - copied_seq;
+}
+EXPORT_SYMBOL_SDP_KUNIT(sdp_urg_inq);
+
 bool sdp_urg_pending(const struct sdp_urg *u)
 {
 	return u->state == SDP_URG_VALID;

@@ -296,6 +296,9 @@ int sdp_credits(u32 tx_mseq, u32 mseq_ack, u16 bufs);
  *   sdp_urg_limit()      per chunk of an ordinary read, see below
  *   sdp_urg_consumed()   after copied_seq moved (not after a peek)
  *   sdp_urg_at_mark()    SIOCATMARK
+ *   sdp_urg_inq()        SIOCINQ: as tcp_inq, only the bytes before the
+ *                        mark while the urgent byte is in the queue and
+ *                        !SO_OOBINLINE
  *   sdp_urg_pending()    POLLPRI
  */
 enum sdp_urg_state {
@@ -346,6 +349,9 @@ bool sdp_urg_at_mark(const struct sdp_urg *u, u64 copied_seq);
  * data (TCP clears urg_data then). Returns true when it was forgotten.
  */
 bool sdp_urg_consumed(struct sdp_urg *u, u64 copied_seq);
+/* SIOCINQ: of the @avail bytes queued from @copied_seq on, how many */
+u32 sdp_urg_inq(const struct sdp_urg *u, u64 copied_seq, u32 avail,
+		bool oobinline);
 /* POLLPRI */
 bool sdp_urg_pending(const struct sdp_urg *u);
 

@@ -554,6 +554,45 @@ static void urg_test_limit(struct kunit *test)
 					    true, false, &skip), (size_t)50);
 }
 
+static u32 sim_inq(const struct urg_sim *s)
+{
+	return sdp_urg_inq(&s->u, s->copied_seq, s->rcv_nxt - s->copied_seq,
+			   s->oobinline);
+}
+
+/* SIOCINQ (tcp_inq): up to a queued urgent byte without SO_OOBINLINE,
+ * also after it was read with MSG_OOB; all of it once the mark is passed,
+ * inline, or while the byte is only announced
+ */
+static void urg_test_inq(struct kunit *test)
+{
+	struct urg_sim s;
+	char buf[64], c;
+
+	sim_init(&s, false);
+	sim_data(&s, "xy", false);
+	KUNIT_EXPECT_EQ(test, sim_inq(&s), 2U);
+	sim_announce(&s);
+	KUNIT_EXPECT_EQ(test, sim_inq(&s), 2U);
+	sim_data(&s, "abU", true);
+	sim_data(&s, "12", false);
+	KUNIT_EXPECT_EQ(test, sim_inq(&s), 4U);
+	KUNIT_EXPECT_STREQ(test, sim_recv(&s, buf, 3, false), "xya");
+	KUNIT_EXPECT_EQ(test, sim_inq(&s), 1U);
+	KUNIT_EXPECT_STREQ(test, sim_recv(&s, buf, 10, false), "b");
+	KUNIT_EXPECT_EQ(test, sim_inq(&s), 0U);
+	s.oobinline = true;
+	KUNIT_EXPECT_EQ(test, sim_inq(&s), 3U);
+	s.oobinline = false;
+	KUNIT_EXPECT_EQ(test, sim_oob(&s, 0, &c), 1);
+	KUNIT_EXPECT_EQ(test, c, 'U');
+	KUNIT_EXPECT_EQ(test, sim_inq(&s), 0U);
+	KUNIT_EXPECT_STREQ(test, sim_recv(&s, buf, 10, false), "12");
+	KUNIT_EXPECT_EQ(test, sim_inq(&s), 0U);
+	sim_data(&s, "z", false);
+	KUNIT_EXPECT_EQ(test, sim_inq(&s), 1U);
+}
+
 static struct kunit_case wire_urg_cases[] = {
 	KUNIT_CASE(urg_test_initial),
 	KUNIT_CASE(urg_test_notyet),
@@ -568,6 +607,7 @@ static struct kunit_case wire_urg_cases[] = {
 	KUNIT_CASE(urg_test_announce_replaces),
 	KUNIT_CASE(urg_test_stale),
 	KUNIT_CASE(urg_test_limit),
+	KUNIT_CASE(urg_test_inq),
 	{}
 };
 
