@@ -39,6 +39,7 @@ LIST_HEAD(sdp_conns);
 static void sdp_cq_work(struct work_struct *work);
 static void sdp_destroy_work(struct work_struct *work);
 static void sdp_timer_work(struct work_struct *work);
+static void sdp_persist_work(struct work_struct *work);
 
 struct sdp_conn *sdp_conn_alloc(struct sock *sk, gfp_t gfp)
 {
@@ -54,6 +55,7 @@ struct sdp_conn *sdp_conn_alloc(struct sock *sk, gfp_t gfp)
 	INIT_WORK(&conn->cq_work, sdp_cq_work);
 	INIT_WORK(&conn->destroy_work, sdp_destroy_work);
 	INIT_DELAYED_WORK(&conn->timer_work, sdp_timer_work);
+	INIT_DELAYED_WORK(&conn->persist_work, sdp_persist_work);
 	skb_queue_head_init(&conn->rxq);
 	sdp_urg_init(&conn->urg);
 	conn->state = TCP_CLOSE;
@@ -476,6 +478,7 @@ static void sdp_destroy_work(struct work_struct *work)
 	struct ib_cq *cq;
 
 	cancel_delayed_work_sync(&conn->timer_work);
+	cancel_delayed_work_sync(&conn->persist_work);
 	sdp_wait_tx_idle(conn);
 	if (id && test_bit(SDP_CF_ESTABLISHED_CM, &conn->flags))
 		rdma_disconnect(id);
@@ -587,7 +590,7 @@ static void sdp_ka_done(struct ib_cq *cq, struct ib_wc *wc)
 /* Keepalive probe (wire.md): a zero-length RDMA WRITE. It needs no credit
  * and no buffer at the peer; a dead peer shows as a transport error.
  */
-static int sdp_post_probe(struct sdp_conn *conn)
+static int sdp_post_probe(struct sdp_conn *conn, bool keepalive)
 {
 	struct ib_rdma_wr wr = {};
 	int err;
@@ -601,7 +604,8 @@ static int sdp_post_probe(struct sdp_conn *conn)
 	err = ib_post_send(conn->qp, &wr.wr, NULL);
 	if (!err) {
 		conn->ka_posted = true;
-		SDP_STAT_INC(conn->sk, SDP_STAT_KEEPALIVE_PROBES);
+		if (keepalive)
+			SDP_STAT_INC(conn->sk, SDP_STAT_KEEPALIVE_PROBES);
 	}
 	return err;
 }
@@ -616,13 +620,45 @@ static void sdp_conn_keepalive(struct sdp_conn *conn)
 		mod_delayed_work(sdp_wq, &conn->timer_work, keepidle - idle);
 		return;
 	}
-	if (conn->ka_probes >= ssk->keepcnt || sdp_post_probe(conn)) {
+	if (conn->ka_probes >= ssk->keepcnt || sdp_post_probe(conn, true)) {
 		SDP_STAT_INC(conn->sk, SDP_STAT_ABORTS_TRANSPORT);
 		sdp_conn_abort(conn, ETIMEDOUT, false);
 		return;
 	}
 	conn->ka_probes++;
 	mod_delayed_work(sdp_wq, &conn->timer_work, ssk->keepintvl * HZ);
+}
+
+#define SDP_PERSIST_TIMEOUT	(5 * HZ)
+
+static bool sdp_conn_stalled(const struct sdp_conn *conn)
+{
+	return conn->tx_unposted && conn->tx_credits <= SDP_CONTROL_CREDITS;
+}
+
+/* Data waits for credits: with nothing in flight, the transport cannot
+ * notice a dead peer, so probe it (as TCP's persist timer probes a zero
+ * window) until credits come back. A probe that fails aborts the
+ * connection with ETIMEDOUT (sdp_ka_done). Under lock_sock.
+ */
+void sdp_conn_persist(struct sdp_conn *conn)
+{
+	if (conn->qp && !test_bit(SDP_CF_DESTROYING, &conn->flags))
+		queue_delayed_work(sdp_wq, &conn->persist_work,
+				   SDP_PERSIST_TIMEOUT);
+}
+
+static void sdp_persist_work(struct work_struct *work)
+{
+	struct sdp_conn *conn = container_of(to_delayed_work(work),
+					     struct sdp_conn, persist_work);
+	struct sock *sk = conn->sk;
+
+	lock_sock(sk);
+	if (conn->state != TCP_CLOSE && sdp_conn_stalled(conn) &&
+	    !sdp_post_probe(conn, false))
+		sdp_conn_persist(conn);
+	release_sock(sk);
 }
 
 /* Timer: a connection that did not come up in time fails with ETIMEDOUT;

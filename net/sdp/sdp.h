@@ -149,6 +149,7 @@ struct sdp_conn {
 	struct ib_wc		wc[SDP_POLL_BATCH];	/* for cq polling */
 	struct work_struct	destroy_work;
 	struct delayed_work	timer_work;	/* keepalive, linger, fin timeout */
+	struct delayed_work	persist_work;	/* probe while out of credits */
 	unsigned long		flags;		/* SDP_CF_* bits, atomic */
 
 	int			state;		/* TCP_* states */
@@ -269,6 +270,7 @@ void sdp_conn_done(struct sdp_conn *conn);
 int sdp_reset_errno(const struct sdp_conn *conn);
 void sdp_conn_timer(struct sdp_conn *conn);
 void sdp_keepalive(struct sock *sk, int val);
+void sdp_conn_persist(struct sdp_conn *conn);
 
 /* tx.c */
 void sdp_tx_done(struct ib_cq *cq, struct ib_wc *wc);

@@ -157,6 +157,7 @@ void sdp_conn_push(struct sdp_conn *conn, bool force)
 
 		if (conn->tx_credits <= SDP_CONTROL_CREDITS) {
 			SDP_STAT_INC(conn->sk, SDP_STAT_CREDIT_STALLS);
+			sdp_conn_persist(conn);
 			break;
 		}
 		if (sdp_post(conn, b, SDP_MID_DATA,
