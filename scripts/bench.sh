@@ -10,7 +10,9 @@
 #   - SDP and TCP with sdpperf: bandwidth over message sizes, 1 B and 4 KiB
 #     request/response latency, connection rate, 4 parallel connections,
 #     memory per idle connection, SOCK_SEQPACKET messages/s (n/a until
-#     built), CPU time per byte of both ends;
+#     built), CPU time per byte of both ends; in the one guest only, the
+#     most concurrent connections it holds (sdpperf maxconn: cap 4096,
+#     stop before MemAvailable falls below 64 MiB);
 #   - raw verbs with perftest over rdma_cm (-R): ib_send_bw over the same
 #     sizes, ib_read_bw and ib_write_bw at 64 KiB and 1 MiB, ib_send_lat;
 #   - rsockets with rstream (librdmacm), where it runs.
@@ -129,6 +131,13 @@ else
 		$P -c $SDP_PEER -f $fam -o json -t mem -n 64
 		$P -c $SDP_PEER -f $fam -o json -t seqpacket -m 64,1024 -d 1
 	done
+	# last: it takes the guest to its memory floor (then checks that it recovers)
+	if [ "$ROLE" = single ]; then
+		for fam in sdp tcp; do
+			say "sdpperf $fam: max concurrent connections (cap 4096, MemAvailable floor 64 MiB)"
+			$P -c $SDP_PEER -f $fam -o json -t maxconn -n 4096 -F 64
+		done
+	fi
 	$P -c $SDP_PEER -t quit
 	wait
 fi
@@ -234,7 +243,7 @@ run_mode() {	# one|two
 	# two guests: virtio NICs (the e1000 model drops bursts on receive, which
 	# rxe answers with RC retries: 1 MiB RDMA READs never complete)
 	LD_PRELOAD=$pre scripts/vm.sh --kernel stock --guests "$g" --nic virtio --quiet --log "$name" \
-		--timeout $((300 + 200 * dur)) --ko "$work/sdp.ko" --selftests "$work/bin" \
+		--timeout $((300 + 200 * dur + (g == 1 ? 300 : 0))) --ko "$work/sdp.ko" --selftests "$work/bin" \
 		--append "clocksource=tsc tsc=reliable" \
 		--set BENCH_DUR="$dur" --set BENCH_SIZES="$sizes" \
 		--cmd "$(cat "$work/guest.sh")" &
@@ -458,6 +467,9 @@ for mode, m in modes.items():
         rows.append((mode, "CPU ns/B at 64 KiB, %s process" % who, "lower", pb("sdp"), pb("tcp"), None, None))
     rows.append((mode, "memory per idle conn, KiB", "lower",
                  sp(m, "sdp", "mem", 1, "kib_per_conn"), sp(m, "tcp", "mem", 1, "kib_per_conn"), None, None))
+    if mode == "one":
+        rows.append((mode, "max concurrent conns (2 GiB guest)", "higher",
+                     sp(m, "sdp", "maxconn", 1, "conns"), sp(m, "tcp", "maxconn", 1, "conns"), None, None))
     rows.append((mode, "SEQPACKET 64 B, msg/s", "higher",
                  sp(m, "sdp", "seqpacket", 64, "msgs_per_s"), sp(m, "tcp", "seqpacket", 64, "msgs_per_s"), None, None))
 
@@ -490,6 +502,22 @@ def table():
                     v.append("%s %s %s" % (t, hsize(s), fmt(x)))
         if v:
             out.append("\nraw verbs on this rxe, MiB/s: " + "; ".join(v))
+        mc, mcr = [], None
+        for fam in ("sdp", "tcp"):
+            r = sp(g, fam, "maxconn", 1)
+            if r is not None and not isinstance(r, dict):
+                mc.append("%s %s" % (fam.upper(), r))
+            if isinstance(r, dict):
+                mcr = r
+                mc.append("%s %d, stopped by %s%s, MemAvailable %.0f -> %.0f MiB, %s" % (
+                    fam.upper(), r["conns"], r["stop"],
+                    "" if r["stop"] in ("cap", "memfloor", "time") else " (%s, %s side)" % (r["stop_at"], r["stop_side"]),
+                    r["memavail_start_kb"] / 1024, r["memavail_peak_kb"] / 1024,
+                    "recovered" if r["recovered"] else "NOT recovered"))
+        if mc:
+            out.append("\nmax concurrent conns%s: " % (
+                " (cap %d, MemAvailable floor %d MiB)" % (mcr["cap"], mcr["floor_kb"] // 1024) if mcr else "") +
+                "; ".join(mc))
         out.append("")
     return "\n".join(out)
 
@@ -506,7 +534,8 @@ meta = {
     "units": {"MiBps": "2^20 bytes/s (perftest's MB/sec)",
               "rtt": "round trip in us; perftest and rstream print half of it, doubled here",
               "ns_per_byte": "CPU ns per byte moved: processes = getrusage of client+server; whole guest(s) = non-idle /proc/stat time",
-              "memory": "/proc/meminfo: max(MemFree drop, Slab growth) over 64 idle connections, both ends, per connection"},
+              "memory": "/proc/meminfo: max(MemFree drop, Slab growth) over 64 idle connections, both ends, per connection",
+              "maxconn": "one guest: connections (client and server in the guest, 1 byte echoed on each) held at once until a call fails, the cap (4096) or MemAvailable < 64 MiB"},
 }
 res = {"meta": meta, "modes": modes, "summary": summary}
 md = table()

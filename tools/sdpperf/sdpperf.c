@@ -18,6 +18,16 @@
  *              MemFree and Slab of /proc/meminfo before and after, on both
  *              machines (one delta when client and server share a kernel);
  *              per connection = max(MemFree drop, Slab growth) / n
+ *   maxconn    concurrent connections: opens connections one after the other
+ *              (connect, accept, one byte echoed on each) and keeps them all
+ *              until a socket/connect/accept/echo fails, -n (default 4096)
+ *              is reached, MemAvailable falls below -F MiB (default 64; 0
+ *              = off: the kernel fails or the OOM killer strikes) or 300 s
+ *              pass; every call is bounded (20 s client, 60 s server).
+ *              Reports the count, what stopped it (errno name, "cap",
+ *              "memfloor", "time"), MemAvailable at the start and at the
+ *              peak; then closes everything and checks that the machine
+ *              recovers (MemAvailable, and a new connection within 60 s)
  *   seqpacket  messages/s over SOCK_SEQPACKET (one-to-many) at -m
  *              (default 64,1k); "n/a" when the family refuses it
  *   echo       send -b bytes (default 16m) of a pattern, the server echoes
@@ -72,6 +82,12 @@
 #define RECV_BUF	(256 * 1024)
 #define MAX_SIZES	32
 #define MAX_CONN	4096
+#define MC_MAX		65536	/* maxconn: largest -n */
+#define MC_DEF		4096	/* maxconn: default cap */
+#define MC_FILL_S	300	/* maxconn: time to open them, at most */
+#define MC_CALL_MS	20000	/* maxconn: one connect or echo, client */
+#define MC_SRV_MS	60000	/* maxconn: one accept or echo, server */
+#define MC_RECOVER_S	60	/* maxconn: a new connection after closing */
 #define LINE		1024
 
 enum out_mode { OUT_HUMAN = 1, OUT_JSON = 2, OUT_BOTH = 3 };
@@ -93,6 +109,7 @@ static struct {
 	bool quiet;
 	double wait;		/* seconds to retry the control connection */
 	const char *tag;	/* sync: a word for the server to print */
+	long long floor_mib;	/* maxconn: stop below this MemAvailable */
 } opt = {
 	.port = DEF_PORT,
 	.family = AF_SDP,
@@ -103,6 +120,7 @@ static struct {
 	.echo_bytes = 16LL << 20,
 	.out = OUT_HUMAN,
 	.wait = -1,
+	.floor_mib = 64,
 };
 
 /* ------------------------------------------------------------------ */
@@ -175,6 +193,81 @@ static void meminfo(long long *free_kb, long long *slab_kb)
 		sscanf(line, "Slab: %lld", slab_kb);
 	}
 	fclose(f);
+}
+
+/*
+ * MemAvailable and MemFree of /proc/meminfo, KiB. The file stays open: at
+ * the maxconn peak no descriptor may be left to open it.
+ */
+static void memavail(long long *avail_kb, long long *free_kb)
+{
+	static int fd = -1;
+	char buf[8192], *p;
+	ssize_t n;
+
+	*avail_kb = *free_kb = -1;
+	if (fd < 0)
+		fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	p = strstr(buf, "MemAvailable:");
+	if (p)
+		sscanf(p, "MemAvailable: %lld", avail_kb);
+	p = strstr(buf, "MemFree:");
+	if (p)
+		sscanf(p, "MemFree: %lld", free_kb);
+}
+
+/* the kernel's count of OOM kills (/proc/vmstat oom_kill), -1 if none */
+static long long oom_kills(void)
+{
+	char line[128];
+	long long n = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "oom_kill %lld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/* RLIMIT_NOFILE up to want (root may raise the hard limit too); the result */
+static long long raise_nofile(long long want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return -1;
+	if (rl.rlim_cur == RLIM_INFINITY || (long long)rl.rlim_cur >= want)
+		return (long long)rl.rlim_cur;
+	{
+		struct rlimit n = {
+			.rlim_cur = (rlim_t)want,
+			.rlim_max = rl.rlim_max != RLIM_INFINITY &&
+				    (long long)rl.rlim_max < want ? (rlim_t)want : rl.rlim_max,
+		};
+
+		if (setrlimit(RLIMIT_NOFILE, &n) < 0) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
+	getrlimit(RLIMIT_NOFILE, &rl);
+	return (long long)rl.rlim_cur;
+}
+
+static const char *errname(int e)
+{
+	const char *n = strerrorname_np(e);
+
+	return n ? n : "E?";
 }
 
 /*
@@ -403,6 +496,36 @@ static int data_connect(int family, const struct sockaddr_in *a, int *err)
 	return fd;
 }
 
+/*
+ * Wait at most ms for ev on fd, and for a line on the control connection
+ * cfd (-1: none). 1 fd ready (it goes first), 0 timeout, -1 cfd readable,
+ * -2 poll failed.
+ */
+static int wait_fd(int fd, short ev, int cfd, int ms)
+{
+	struct pollfd p[2] = {
+		{ .fd = fd, .events = ev },
+		{ .fd = cfd, .events = POLLIN },
+	};
+	double until = now_s() + ms / 1e3;
+
+	for (;;) {
+		int left = (int)((until - now_s()) * 1e3), r;
+
+		r = poll(p, cfd >= 0 ? 2 : 1, left > 0 ? left : 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -2;
+		if (r == 0)
+			return 0;
+		if (p[0].revents)
+			return 1;
+		if (cfd >= 0 && p[1].revents)
+			return -1;
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* output */
 
@@ -546,6 +669,116 @@ static void srv_result(int cfd, double cpu0, double busy0, double total0,
 		 extra ? extra : "");
 }
 
+/*
+ * maxconn, server side, in lockstep with the client: accept one, echo its
+ * byte, keep it; stop at nconn, on a failure (told to the client: "FAIL
+ * at=CALL err=NAME") or when the client says STOP. Then PEAK (our
+ * MemAvailable), CLOSE (close them all), echo new connections until DONE,
+ * AFTER. Every wait is bounded. floor_kb: our own MemAvailable floor.
+ */
+static void serve_maxconn(int lfd, int cfd, int nconn, long long floor_kb)
+{
+	int *fds = calloc(nconn, sizeof(int)), n = 0, r, fd, rec = 0;
+	char line[LINE], fail[128] = "";
+	bool peak = false;
+	long long avail, mfree;
+	ssize_t k;
+	char c;
+
+	if (!fds)
+		return;
+	while (n < nconn) {
+		if (floor_kb > 0) {
+			memavail(&avail, &mfree);
+			if (avail >= 0 && avail < floor_kb) {
+				snprintf(fail, sizeof(fail), "at=memfloor err=memfloor");
+				break;
+			}
+		}
+		r = wait_fd(lfd, POLLIN, cfd, MC_SRV_MS);
+		if (r == -1) {
+			/* STOP (or the client is gone) */
+			if (ctl_recv(cfd, line, sizeof(line), 10000) < 0)
+				goto out;
+			peak = !strncmp(line, "PEAK", 4);
+			break;
+		}
+		if (r <= 0) {
+			snprintf(fail, sizeof(fail), "at=accept err=%s",
+				 r == 0 ? "timeout" : errname(errno));
+			break;
+		}
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == EAGAIN || errno == ECONNABORTED)
+				continue;
+			snprintf(fail, sizeof(fail), "at=accept err=%s", errname(errno));
+			break;
+		}
+		r = wait_fd(fd, POLLIN, cfd, MC_SRV_MS);
+		if (r == 1) {
+			k = recv(fd, &c, 1, 0);
+			if (k == 1 && send(fd, &c, 1, MSG_NOSIGNAL) == 1) {
+				fds[n++] = fd;
+				continue;
+			}
+			snprintf(fail, sizeof(fail), "at=server-echo err=%s",
+				 k == 0 ? "EOF" : errname(errno));
+		} else if (r == 0 || r == -2) {
+			snprintf(fail, sizeof(fail), "at=server-echo err=%s",
+				 r == 0 ? "timeout" : errname(errno));
+		}
+		close(fd);
+		if (r == -1) {
+			if (ctl_recv(cfd, line, sizeof(line), 10000) < 0)
+				goto out;
+			peak = !strncmp(line, "PEAK", 4);
+		}
+		break;
+	}
+	if (fail[0])
+		ctl_send(cfd, "FAIL conns=%d %s", n, fail);
+	/* PEAK: the client holds all its connections; skip a late STOP */
+	while (!peak) {
+		if (ctl_recv(cfd, line, sizeof(line), 120000) < 0)
+			goto out;
+		peak = !strncmp(line, "PEAK", 4);
+	}
+	memavail(&avail, &mfree);
+	ctl_send(cfd, "PEAK conns=%d avail_kb=%lld free_kb=%lld", n, avail, mfree);
+	do {
+		if (ctl_recv(cfd, line, sizeof(line), 120000) < 0)
+			goto out;
+	} while (strncmp(line, "CLOSE", 5));
+	for (r = 0; r < n; r++)
+		close(fds[r]);
+	n = 0;
+	ctl_send(cfd, "CLOSED");
+	/* recovery: echo new connections until DONE */
+	for (;;) {
+		r = wait_fd(lfd, POLLIN, cfd, 120000);
+		if (r != 1)
+			break;
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			usleep(100000);
+			continue;
+		}
+		if (wait_fd(fd, POLLIN, -1, MC_SRV_MS) == 1 && recv(fd, &c, 1, 0) == 1 &&
+		    send(fd, &c, 1, MSG_NOSIGNAL) == 1)
+			rec++;
+		close(fd);
+	}
+	if (r == -1 && ctl_recv(cfd, line, sizeof(line), 10000) >= 0) {
+		memavail(&avail, &mfree);
+		ctl_send(cfd, "AFTER conns=%d avail_kb=%lld", rec, avail);
+	}
+out:
+	for (r = 0; r < n; r++)
+		close(fds[r]);
+	free(fds);
+}
+
 /* one test, in a child process; the control connection is cfd */
 static void serve_one(int cfd)
 {
@@ -587,11 +820,14 @@ static void serve_one(int cfd)
 	dur = kv_d(req, "dur");
 	if (nconn < 1)
 		nconn = 1;
-	if (nconn > MAX_CONN)
-		nconn = MAX_CONN;
+	if (nconn > (strcmp(test, "maxconn") ? MAX_CONN : MC_MAX))
+		nconn = strcmp(test, "maxconn") ? MAX_CONN : MC_MAX;
 	/* watchdog: a client that vanished must not keep us forever */
-	alarm((unsigned int)(dur * 3) +
+	alarm(!strcmp(test, "maxconn") ? MC_FILL_S + 600 :
+	      (unsigned int)(dur * 3) +
 	      (strcmp(test, "mem") && strcmp(test, "echo") ? 60 : 300));
+	if (!strcmp(test, "maxconn"))
+		raise_nofile(nconn + 64);
 
 	type = strcmp(test, "seqpacket") ? SOCK_STREAM : SOCK_SEQPACKET;
 	lfd = socket(family, type, 0);
@@ -694,6 +930,8 @@ static void serve_one(int cfd)
 		for (i = 0; i < nconn; i++)
 			if (fds[i] > 0)
 				close(fds[i]);
+	} else if (!strcmp(test, "maxconn")) {
+		serve_maxconn(lfd, cfd, nconn, (long long)size);
 	} else if (!strcmp(test, "seqpacket")) {
 		char *buf = malloc(RECV_BUF);
 		long long msgs = 0, bytes = 0;
@@ -1231,6 +1469,231 @@ out:
 	close(t.cfd);
 }
 
+/*
+ * maxconn, one connection: socket, connect, one byte each way, each wait
+ * at most MC_CALL_MS. The fd, or -1 with *at (the call) and *err (errno
+ * name, "timeout", "EOF"); at "server": the server has a line for us.
+ */
+static int mc_open(const struct sockaddr_in *a, int cfd, const char **at,
+		   const char **err)
+{
+	int fd = socket(opt.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int r, e = 0;
+	socklen_t el = sizeof(e);
+	ssize_t k;
+	char c = 'x';
+
+	*err = "";
+	if (fd < 0) {
+		*at = "socket";
+		*err = errname(errno);
+		return -1;
+	}
+	*at = "connect";
+	if (connect(fd, (const struct sockaddr *)a, sizeof(*a)) < 0 &&
+	    errno != EINPROGRESS) {
+		*err = errname(errno);
+		goto fail;
+	}
+	r = wait_fd(fd, POLLOUT, cfd, MC_CALL_MS);
+	if (r != 1)
+		goto waited;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
+		e = errno;
+	if (e) {
+		*err = errname(e);
+		goto fail;
+	}
+	*at = "echo";
+	if (send(fd, &c, 1, MSG_NOSIGNAL) != 1) {
+		*err = errname(errno);
+		goto fail;
+	}
+	r = wait_fd(fd, POLLIN, cfd, MC_CALL_MS);
+	if (r != 1)
+		goto waited;
+	k = recv(fd, &c, 1, 0);
+	if (k == 1)
+		return fd;
+	*err = k == 0 ? "EOF" : errname(errno);
+	goto fail;
+waited:
+	if (r == -1)
+		*at = "server";
+	else
+		*err = r == 0 ? "timeout" : errname(errno);
+fail:
+	close(fd);
+	return -1;
+}
+
+static void test_maxconn(int cap)
+{
+	struct test_ctx t;
+	char line[LINE], sat[32] = "", serr[32] = "", side[8] = "client";
+	char sfail[160] = "", stop[48];
+	long long floor_kb = opt.floor_mib * 1024, a0, f0, a, f, amin, apeak, fpeak;
+	long long oom0, oom1, nofile, saf = -1, sapeak = -1, sconns = -1, srec = -1;
+	double t0, el, tc, trec = -1;
+	const char *at = NULL, *err = NULL;
+	int *fds, n = 0, i, r, fd;
+	bool from_server = false, recovered = false;
+	struct result res;
+
+	nofile = raise_nofile(cap + 64);
+	fds = calloc(cap, sizeof(int));
+	if (!fds) {
+		emit_error("maxconn", 1, "out of memory");
+		return;
+	}
+	/* the floor goes as "size": the server checks its own machine too */
+	r = ctl_open(&t, "maxconn", (size_t)floor_kb, cap);
+	if (r) {
+		(r > 0 ? emit_na : emit_error)("maxconn", 1, t.na);
+		free(fds);
+		return;
+	}
+	mem_settle();
+	memavail(&a0, &f0);
+	amin = a0;
+	oom0 = oom_kills();
+	t0 = now_s();
+	for (;;) {
+		if (n == cap) {
+			at = "cap";
+			err = "cap";
+			break;
+		}
+		if (now_s() - t0 > MC_FILL_S) {
+			at = "time";
+			err = "time";
+			break;
+		}
+		memavail(&a, &f);
+		if (a >= 0 && a < amin)
+			amin = a;
+		if (floor_kb > 0 && a >= 0 && a < floor_kb) {
+			at = "memfloor";
+			err = "memfloor";
+			break;
+		}
+		fd = mc_open(&t.data, t.cfd, &at, &err);
+		if (fd < 0)
+			break;
+		fds[n++] = fd;
+	}
+	el = now_s() - t0;
+	memavail(&apeak, &fpeak);
+	if (apeak >= 0 && apeak < amin)
+		amin = apeak;
+	snprintf(sat, sizeof(sat), "%s", at);
+	snprintf(serr, sizeof(serr), "%s", err);
+	from_server = !strcmp(at, "server");
+	if (!from_server)
+		ctl_send(t.cfd, "STOP at=%s err=%s", sat, serr);
+	ctl_send(t.cfd, "PEAK");
+	/* the server's FAIL (if any), then its PEAK */
+	for (;;) {
+		if (ctl_recv(t.cfd, line, sizeof(line), 120000) < 0) {
+			snprintf(line, sizeof(line), "%d connections, stopped by %s %s; then no PEAK answer from the server",
+				 n, sat, serr);
+			emit_error("maxconn", 1, line);
+			goto out;
+		}
+		if (!strncmp(line, "FAIL", 4)) {
+			snprintf(sfail, sizeof(sfail), "%.150s", line + 5);
+			if (from_server) {
+				kv(line, "at", sat, sizeof(sat));
+				kv(line, "err", serr, sizeof(serr));
+				snprintf(side, sizeof(side), "server");
+			}
+			continue;
+		}
+		if (!strncmp(line, "PEAK", 4))
+			break;
+	}
+	sconns = kv_ll(line, "conns");
+	sapeak = kv_ll(line, "avail_kb");
+	/* close ours, then the server's */
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	tc = now_s();
+	ctl_send(t.cfd, "CLOSE");
+	if (ctl_recv(t.cfd, line, sizeof(line), 120000) < 0 || strncmp(line, "CLOSED", 6)) {
+		emit_error("maxconn", 1, "no CLOSED answer from the server");
+		n = 0;
+		goto out;
+	}
+	/* recovery: the memory comes back (at most 30 s), a new connection works */
+	for (i = 0; i < 120; i++) {
+		memavail(&a, &f);
+		if (a < 0 || a0 - a < a0 / 50)
+			break;
+		usleep(250000);
+	}
+	mem_settle();
+	while (now_s() - tc < 30 + MC_RECOVER_S) {
+		const char *rat, *rerr;
+
+		fd = mc_open(&t.data, t.cfd, &rat, &rerr);
+		if (fd >= 0) {
+			close(fd);
+			recovered = true;
+			trec = now_s() - tc;
+			break;
+		}
+		if (!strcmp(rat, "server"))
+			break;
+		sleep(1);
+	}
+	memavail(&a, &f);
+	oom1 = oom_kills();
+	ctl_send(t.cfd, "DONE");
+	if (ctl_recv(t.cfd, line, sizeof(line), 30000) >= 0 && !strncmp(line, "AFTER", 5)) {
+		srec = kv_ll(line, "conns");
+		saf = kv_ll(line, "avail_kb");
+	}
+	if (!strcmp(serr, "cap") || !strcmp(serr, "memfloor") || !strcmp(serr, "time"))
+		snprintf(stop, sizeof(stop), "%s", serr);
+	else
+		snprintf(stop, sizeof(stop), "%s %s", sat, serr);
+	{
+		double per = n ? (double)(a0 - apeak) / n : 0;
+		long long oomd = oom0 >= 0 && oom1 >= 0 ? oom1 - oom0 : -1;
+
+		snprintf(res.json, sizeof(res.json),
+			 "{\"tool\":\"sdpperf\",\"family\":\"%s\",\"test\":\"maxconn\",\"size\":1,\"status\":\"%s\","
+			 "\"conns\":%d,\"server_conns\":%lld,\"cap\":%d,\"stop\":\"%s\",\"stop_at\":\"%s\",\"stop_side\":\"%s\","
+			 "\"server_fail\":\"%s\",\"floor_kb\":%lld,\"nofile\":%lld,"
+			 "\"memavail_start_kb\":%lld,\"memavail_peak_kb\":%lld,\"memavail_min_kb\":%lld,\"memfree_peak_kb\":%lld,"
+			 "\"server_memavail_peak_kb\":%lld,\"kib_per_conn\":%.1f,\"setup_s\":%.3f,"
+			 "\"memavail_after_kb\":%lld,\"server_memavail_after_kb\":%lld,\"recovered\":%s,\"recover_s\":%.3f,"
+			 "\"server_recovery_conns\":%lld,\"oom_kills\":%lld,\"same_host\":%s,\"reason\":\"%s\"}",
+			 opt.fam_name, recovered && oomd <= 0 ? "ok" : "error",
+			 n, sconns, cap, serr, sat, side, sfail, floor_kb, nofile,
+			 a0, apeak, amin, fpeak, sapeak, per, el, a, saf,
+			 recovered ? "true" : "false", trec, srec, oomd,
+			 t.same_host ? "true" : "false",
+			 !recovered ? "no new connection after closing them" :
+			 oomd > 0 ? "the OOM killer struck" : "");
+		snprintf(res.human, sizeof(res.human),
+			 "%-4s %-9s %d concurrent connections (cap %d), stopped by %s%s; MemAvailable %.0f -> %.0f MiB at the peak (%.0f KiB per connection%s), set up in %.2f s; after closing: MemAvailable %.0f MiB, %s%s",
+			 opt.fam_name, "maxconn", n, cap, stop,
+			 !strcmp(side, "server") ? " (server side)" : "",
+			 a0 / 1024.0, apeak / 1024.0, per,
+			 t.same_host ? ", both ends" : ", this end", el, a / 1024.0,
+			 recovered ? "a new connection works" : "NO NEW CONNECTION",
+			 oomd > 0 ? "; OOM KILLS" : "");
+		emit(&res);
+	}
+	n = 0;
+out:
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	free(fds);
+	close(t.cfd);
+}
+
 static void test_seqpacket(size_t size)
 {
 	struct test_ctx t;
@@ -1512,6 +1975,8 @@ static int run_client(void)
 			if (ctl_open(&t, "sync", 0, 1))
 				die("sync: %s", t.na);
 			close(t.cfd);
+		} else if (opt.nconn > MAX_CONN && (!strcmp(tok, "mem") || !strcmp(tok, "mconn"))) {
+			die("%s: -n at most %d", tok, MAX_CONN);
 		} else if (is_sized(tok)) {
 			if (!user_sizes)
 				parse_sizes(!strcmp(tok, "bw") ? "64,256,1k,4k,16k,64k,256k,1m" :
@@ -1536,6 +2001,10 @@ static int run_client(void)
 		} else if (!strcmp(tok, "mem")) {
 			alarm(180);
 			test_mem(opt.nconn ? opt.nconn : 64);
+		} else if (!strcmp(tok, "maxconn")) {
+			/* fill, PEAK, CLOSED, recovery, AFTER: each bounded */
+			alarm(MC_FILL_S + 500);
+			test_maxconn(opt.nconn ? opt.nconn : MC_DEF);
 		} else if (!strcmp(tok, "echo")) {
 			alarm(300);
 			test_echo();
@@ -1554,7 +2023,10 @@ static void usage(void)
 		"usage: sdpperf -s [-p PORT] [-1] [-q]\n"
 		"       sdpperf -c ADDR [-p PORT] [-f sdp|tcp] [-t TESTS] [-d SEC] [-m SIZES]\n"
 		"               [-n NCONN] [-b BYTES] [-o human|json|both] [-w SEC] [-T TAG]\n"
-		"tests (comma separated): bw lat crr mconn mem seqpacket echo sync quit\n"
+		"               [-F MIB]\n"
+		"tests (comma separated): bw lat crr mconn mem maxconn seqpacket echo sync quit\n"
+		"-n: connections (mconn 4, mem 64; maxconn: the cap, default %d)\n"
+		"-F: maxconn stops when MemAvailable falls below MIB (default 64, 0 = off)\n"
 		"sizes: comma separated, with k/m suffixes (bw default 64,256,1k,4k,16k,64k,256k,1m)\n"
 		"-p: control port (tcp, default %d); data ports are picked by the server\n"
 		"-1: serve one test and exit; 'quit' as a test stops a server\n"
@@ -1562,7 +2034,7 @@ static void usage(void)
 		"    'sync' only waits for a server (a barrier between two machines)\n"
 		"-T: with sync, a word the server prints on its stdout\n"
 		"environment SDP_FAMILY: the number of AF_SDP if not %d\n",
-		DEF_PORT, AF_SDP);
+		MC_DEF, DEF_PORT, AF_SDP);
 	exit(2);
 }
 
@@ -1570,7 +2042,7 @@ int main(int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "sc:p:f:t:d:m:n:b:o:w:T:1qh")) != -1) {
+	while ((c = getopt(argc, argv, "sc:p:f:t:d:m:n:b:o:w:T:F:1qh")) != -1) {
 		switch (c) {
 		case 's': opt.server = true; break;
 		case 'c': opt.addr = optarg; break;
@@ -1586,6 +2058,7 @@ int main(int argc, char **argv)
 		case 'n': opt.nconn = atoi(optarg); break;
 		case 'b': opt.echo_bytes = parse_size(optarg); break;
 		case 'w': opt.wait = atof(optarg); break;
+		case 'F': opt.floor_mib = atoll(optarg); break;
 		case 'T':
 			if (strpbrk(optarg, " \n") || strlen(optarg) > 60)
 				die("-T: one word, at most 60 characters");
@@ -1606,8 +2079,8 @@ int main(int argc, char **argv)
 		default: usage();
 		}
 	}
-	if (opt.nconn > MAX_CONN)
-		die("-n at most %d", MAX_CONN);
+	if (opt.nconn > MC_MAX)
+		die("-n at most %d (%d for mem and mconn)", MC_MAX, MAX_CONN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (opt.server)
 		return run_server();
