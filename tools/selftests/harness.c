@@ -58,6 +58,12 @@ static int verbose;
 static int default_timeout = 60;
 static double timeout_scale = 1.0;
 
+/* a pause of @ms milliseconds on this machine (SDP_TIMEOUT_SCALE) */
+int scaled_ms(int ms)
+{
+	return (int)(ms * timeout_scale + 0.5);
+}
+
 int harness_timeout_default(void)
 {
 	return default_timeout;

@@ -36,6 +36,9 @@ struct fam {
 
 extern struct fam fam_tcp, fam_sdp;
 
+/* @ms milliseconds times SDP_TIMEOUT_SCALE (slow kernels) */
+int scaled_ms(int ms);
+
 enum test_kind {
 	T_DIFF,		/* run for tcp and sdp, transcripts compared */
 	T_SDP,		/* sdp only (no tcp counterpart) */

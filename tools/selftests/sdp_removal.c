@@ -54,8 +54,6 @@
 
 #include "util.h"
 
-static double tscale = 1.0;
-
 static const char *rdma_dev(void)
 {
 	const char *s = getenv("SDP_RDMA_DEV");
@@ -68,11 +66,6 @@ static const char *net_dev(void)
 	const char *s = getenv("SDP_NETDEV");
 
 	return s && *s ? s : "veth0";
-}
-
-static int scaled_ms(int ms)
-{
-	return (int)(ms * tscale + 0.5);
 }
 
 /* ---- the rdma tool and the device's state ---- */
@@ -951,11 +944,8 @@ static void restore_link(void)
 
 int main(int argc, char **argv)
 {
-	const char *s = getenv("SDP_TIMEOUT_SCALE");
 	int rc;
 
-	if (s && atof(s) > 0)
-		tscale = atof(s);
 	signal(SIGPIPE, SIG_IGN);
 	rc = harness_main(argc, argv);
 	restore_link();

@@ -2085,7 +2085,10 @@ TEST_DIFF_T(fill_until_eagain, 120)
 		if (r < 0 && errno != EAGAIN)
 			FATAL("send: %s", errname(errno));
 		stable = total == before ? stable + 1 : 0;
-		sleep_ms(100);
+		/* long enough for what is in flight to complete and for
+		 * credits the receiver frees without reading to come back
+		 */
+		sleep_ms(scaled_ms(100));
 	}
 	diag("filled %llu bytes", (unsigned long long)total);
 	/* how much fits depends on buffer sizes: normalised */
