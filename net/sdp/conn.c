@@ -24,7 +24,8 @@
  * never accepted). The conn holds a reference on its socket until it is
  * freed, so an orphaned socket lives as long as its connection finishes.
  * Teardown waits for posted sends to complete, disconnects, drains the QP,
- * destroys QP, cm_id and CQ in that order, then unmaps the rings.
+ * destroys QP, cm_id and CQ in that order, then unmaps the rings (of the
+ * send ring only the slots that were given a buffer, see tx.c).
  */
 #include <linux/slab.h>
 #include <linux/delay.h>
@@ -97,6 +98,7 @@ static void sdp_conn_free_rings(struct sdp_conn *conn)
 	sdp_free_ring(conn, conn->tx_ring, conn->tx_depth, DMA_TO_DEVICE,
 		      conn->tx_size);
 	conn->tx_ring = NULL;
+	conn->tx_bufs = 0;
 	sdp_free_ring(conn, conn->ctl_ring, SDP_CTL_SLOTS, DMA_TO_DEVICE,
 		      SDP_CTL_SIZE);
 	conn->ctl_ring = NULL;
@@ -122,29 +124,52 @@ void sdp_conn_put(struct sdp_conn *conn)
 	sock_put(sk);
 }
 
-static int sdp_alloc_ring(struct sdp_conn *conn, struct sdp_buf **ringp,
-			  u32 n, u32 size, enum dma_data_direction dir,
-			  void (*done)(struct ib_cq *cq, struct ib_wc *wc))
+/* Give ring slot @b a buffer of @size bytes, mapped for @dir. The send
+ * ring gets its buffers this way one at a time, when sendmsg first needs
+ * one (tx.c); the receive and control rings all at once, at set-up.
+ */
+int sdp_buf_map(struct sdp_conn *conn, struct sdp_buf *b, u32 size,
+		enum dma_data_direction dir, gfp_t gfp)
 {
 	struct ib_device *dev = conn->pd->device;
+	void *data;
+	u64 dma;
+
+	data = kmalloc(size, gfp);
+	if (!data)
+		return -ENOMEM;
+	dma = ib_dma_map_single(dev, data, size, dir);
+	if (ib_dma_mapping_error(dev, dma)) {
+		kfree(data);
+		return -ENOMEM;
+	}
+	b->data = data;
+	b->dma = dma;
+	return 0;
+}
+
+/* @bufs: give every slot its buffer now, else leave them to sdp_buf_map */
+static int sdp_alloc_ring(struct sdp_conn *conn, struct sdp_buf **ringp,
+			  u32 n, u32 size, enum dma_data_direction dir,
+			  void (*done)(struct ib_cq *cq, struct ib_wc *wc),
+			  bool bufs)
+{
 	struct sdp_buf *ring;
 	u32 i;
+	int err;
 
 	ring = kcalloc(n, sizeof(*ring), GFP_KERNEL);
 	if (!ring)
 		return -ENOMEM;
 	*ringp = ring;
 	for (i = 0; i < n; i++) {
-		ring[i].data = kmalloc(size, GFP_KERNEL);
-		if (!ring[i].data)
-			return -ENOMEM;
-		ring[i].dma = ib_dma_map_single(dev, ring[i].data, size, dir);
-		if (ib_dma_mapping_error(dev, ring[i].dma)) {
-			ring[i].dma = 0;
-			return -ENOMEM;
-		}
 		ring[i].conn = conn;
 		ring[i].cqe.done = done;
+		if (!bufs)
+			continue;
+		err = sdp_buf_map(conn, &ring[i], size, dir, GFP_KERNEL);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -233,11 +258,11 @@ int sdp_conn_setup_qp(struct sdp_conn *conn, u32 peer_rcvsz, u16 peer_bufs)
 	set_bit(SDP_CF_QP_READY, &conn->flags);
 
 	err = sdp_alloc_ring(conn, &conn->rx_ring, conn->rx_depth,
-			     conn->rx_size, DMA_FROM_DEVICE, sdp_rx_done);
+			     conn->rx_size, DMA_FROM_DEVICE, sdp_rx_done, true);
 	if (err)
 		return err;
 	err = sdp_alloc_ring(conn, &conn->ctl_ring, SDP_CTL_SLOTS,
-			     SDP_CTL_SIZE, DMA_TO_DEVICE, sdp_tx_done);
+			     SDP_CTL_SIZE, DMA_TO_DEVICE, sdp_tx_done, true);
 	if (err)
 		return err;
 	ib_req_notify_cq(conn->cq, IB_CQ_NEXT_COMP);
@@ -260,8 +285,11 @@ int sdp_conn_set_peer(struct sdp_conn *conn, u32 peer_rcvsz, u16 peer_bufs)
 	conn->tx_depth = clamp_t(u32, depth, 4, SDP_MAX_TX);
 	conn->tx_credits = peer_bufs;
 	conn->tx_mseq = 0;
+	conn->tx_bufs = 0;
+	conn->tx_nomem = false;
+	/* the slots get their buffers when sendmsg first needs them */
 	return sdp_alloc_ring(conn, &conn->tx_ring, conn->tx_depth,
-			      conn->tx_size, DMA_TO_DEVICE, sdp_tx_done);
+			      conn->tx_size, DMA_TO_DEVICE, sdp_tx_done, false);
 }
 
 void sdp_conn_set_state(struct sdp_conn *conn, int state)

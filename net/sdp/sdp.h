@@ -88,7 +88,9 @@ static inline void sdp_stat_add(const struct sock *sk, enum sdp_stat s,
 #define SDP_CTL_SIZE		64
 #define SDP_POLL_BATCH		16
 
-/* one pre-registered buffer of a ring */
+/* one slot of a ring and its registered buffer (a send slot may have none
+ * yet: @data is NULL until sendmsg first needs one, see tx.c)
+ */
 struct sdp_buf {
 	struct ib_cqe	cqe;
 	struct sdp_conn	*conn;
@@ -181,6 +183,8 @@ struct sdp_conn {
 	u32			tx_post;	/* next filled slot to post */
 	u32			tx_head;	/* next slot to fill, or partial */
 	u32			tx_used;	/* slots in use, partial included */
+	u32			tx_bufs;	/* slots that have a buffer */
+	bool			tx_nomem;	/* no buffer for the next slot */
 	bool			tx_partial;	/* tx_head is being filled */
 	u32			tx_unposted;	/* filled slots not posted */
 	u32			tx_inflight;	/* posted, not completed */
@@ -266,6 +270,8 @@ void sdp_conn_put(struct sdp_conn *conn);
 int sdp_conn_setup_qp(struct sdp_conn *conn, u32 peer_rcvsz, u16 peer_bufs);
 int sdp_conn_post_initial(struct sdp_conn *conn);
 int sdp_conn_set_peer(struct sdp_conn *conn, u32 peer_rcvsz, u16 peer_bufs);
+int sdp_buf_map(struct sdp_conn *conn, struct sdp_buf *b, u32 size,
+		enum dma_data_direction dir, gfp_t gfp);
 void sdp_conn_done(struct sdp_conn *conn);
 int sdp_reset_errno(const struct sdp_conn *conn);
 void sdp_conn_timer(struct sdp_conn *conn);

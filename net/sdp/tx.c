@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sdp send side: bcopy through pre-registered buffers under credit flow
+ * sdp send side: bcopy through registered buffers under credit flow
  * control (wire.md "Credits"), Nagle-style coalescing, TCP_CORK, inline
  * sends and control messages on a separate small ring so that a DisConn,
  * AbortConn, credit update or OOB_PEND can always go out on the credit
@@ -93,10 +93,52 @@ int sdp_send_ctl(struct sdp_conn *conn, u8 mid, u8 flags)
 	return sdp_post(conn, b, mid, flags);
 }
 
-/* how many free bytes the send side has: slots not in use */
+/* Is there room for more data: a slot not in use, and a buffer for it
+ * unless the last attempt to allocate one failed and no slot has given
+ * its buffer back since (a completion does; see sdp_tx_slot_buf).
+ */
 bool sdp_conn_writable(const struct sdp_conn *conn)
 {
-	return conn->tx_ring && conn->tx_used < conn->tx_depth;
+	return conn->tx_ring && conn->tx_used < conn->tx_depth &&
+	       !(conn->tx_nomem && conn->tx_bufs <= conn->tx_used);
+}
+
+/* Make sure the slot at tx_head, about to be filled, has a buffer. The
+ * send ring's buffers are allocated only when needed and then kept until
+ * teardown. Slots in use always have one, so tx_bufs - tx_used of them sit
+ * in free slots (tx_head .. tx_tail - 1): take the one of the slot that
+ * completed last, just before tx_tail, and allocate only when there is
+ * none. A connection thus holds as many buffers as it ever had slots in
+ * use at once, not the whole ring. Process context (sendmsg) under
+ * lock_sock, so the allocation may sleep.
+ */
+static int sdp_tx_slot_buf(struct sdp_conn *conn)
+{
+	struct sdp_buf *b = &conn->tx_ring[conn->tx_head];
+	u32 i, j = conn->tx_tail;
+
+	if (b->data)
+		return 0;
+	if (conn->tx_bufs > conn->tx_used) {
+		for (i = conn->tx_used + 1; i < conn->tx_depth; i++) {
+			struct sdp_buf *f;
+
+			j = j ? j - 1 : conn->tx_depth - 1;
+			f = &conn->tx_ring[j];
+			if (!f->data)
+				continue;
+			b->data = f->data;
+			b->dma = f->dma;
+			f->data = NULL;
+			f->dma = 0;
+			return 0;
+		}
+	}
+	if (sdp_buf_map(conn, b, conn->tx_size, DMA_TO_DEVICE,
+			GFP_KERNEL | __GFP_NOWARN))
+		return -ENOBUFS;
+	conn->tx_bufs++;
+	return 0;
 }
 
 u32 sdp_conn_outq(const struct sdp_conn *conn)
@@ -301,6 +343,20 @@ int sdp_conn_sendmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 				}
 				continue;
 			}
+			if (sdp_tx_slot_buf(conn)) {
+				/* No memory: wait as for a full ring while
+				 * other slots are in use (a completion gives
+				 * a buffer back), else there is none to wait
+				 * for.
+				 */
+				if (!conn->tx_used) {
+					err = -ENOBUFS;
+					break;
+				}
+				conn->tx_nomem = true;
+				continue;
+			}
+			conn->tx_nomem = false;
 			b = &conn->tx_ring[conn->tx_head];
 			b->len = SDP_BSDH_LEN;
 			b->payload = 0;
