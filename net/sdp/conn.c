@@ -178,7 +178,15 @@ static void sdp_cq_comp(struct ib_cq *cq, void *ctx)
 {
 	struct sdp_conn *conn = ctx;
 
+	clear_bit(SDP_CF_ARMED, &conn->flags);
 	queue_work(sdp_wq, &conn->cq_work);
+}
+
+/* ask for the completion handler on the next completion */
+static int sdp_cq_arm(struct sdp_conn *conn, enum ib_cq_notify_flags flags)
+{
+	set_bit(SDP_CF_ARMED, &conn->flags);
+	return ib_req_notify_cq(conn->cq, flags);
 }
 
 static void sdp_cq_event(struct ib_event *ev, void *ctx)
@@ -265,7 +273,7 @@ int sdp_conn_setup_qp(struct sdp_conn *conn, u32 peer_rcvsz, u16 peer_bufs)
 			     SDP_CTL_SIZE, DMA_TO_DEVICE, sdp_tx_done, true);
 	if (err)
 		return err;
-	ib_req_notify_cq(conn->cq, IB_CQ_NEXT_COMP);
+	sdp_cq_arm(conn, IB_CQ_NEXT_COMP);
 	err = sdp_rx_fill(conn);
 	if (err)
 		return err;
@@ -336,8 +344,9 @@ void sdp_conn_poll(struct sdp_conn *conn)
 			cond_resched();
 			continue;
 		}
-		if (ib_req_notify_cq(conn->cq, IB_CQ_NEXT_COMP |
-				     IB_CQ_REPORT_MISSED_EVENTS) <= 0)
+		if (test_bit(SDP_CF_NOARM, &conn->flags) ||
+		    sdp_cq_arm(conn, IB_CQ_NEXT_COMP |
+			       IB_CQ_REPORT_MISSED_EVENTS) <= 0)
 			break;
 	} while (budget > 0);
 	if (budget <= 0)
@@ -464,6 +473,7 @@ static void sdp_drain_qp(struct sdp_conn *conn)
 	conn->drain_cqe[0].done = sdp_drain_done;
 	conn->drain_cqe[1].done = sdp_drain_done;
 	lock_sock(sk);
+	set_bit(SDP_CF_NOARM, &conn->flags);
 	conn->drained = 0;
 	swr.wr.opcode = IB_WR_RDMA_WRITE;
 	swr.wr.wr_cqe = &conn->drain_cqe[0];
@@ -492,6 +502,22 @@ static void sdp_drain_qp(struct sdp_conn *conn)
 		 conn->qp->qp_num);
 }
 
+/* rxe runs a CQ's completion handler from a tasklet that lives in the CQ.
+ * No arm is taken after the drain began, and every earlier one was
+ * followed by a completion (the drain's markers at the latest), so once
+ * the handler of the last arm has run, nothing of the CQ's is scheduled
+ * any more and it may be destroyed. Bounded, for a device that never
+ * flushed.
+ */
+static void sdp_cq_quiesce(struct sdp_conn *conn)
+{
+	int i;
+
+	for (i = 0; i < 50 && test_bit(SDP_CF_ARMED, &conn->flags); i++)
+		msleep(20);
+	usleep_range(1000, 2000);	/* the tasklet epilogue */
+}
+
 /* Tear the RDMA side down, in an order that keeps every completion and
  * event handler safe, and release every verbs object before the cm_id:
  * rdma_cm lets a removed device go once the last id is destroyed.
@@ -513,6 +539,7 @@ static void sdp_destroy_work(struct work_struct *work)
 	if (conn->qp) {
 		sdp_drain_qp(conn);
 		rdma_destroy_qp(id);
+		sdp_cq_quiesce(conn);
 	}
 	lock_sock(sk);
 	cq = conn->cq;

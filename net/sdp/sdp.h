@@ -219,6 +219,8 @@ struct sdp_conn {
 #define SDP_CF_FIN_RCVD		5
 #define SDP_CF_FIN_SENT		6
 #define SDP_CF_TIMEWAIT		7	/* we closed first: hold the port */
+#define SDP_CF_NOARM		8	/* teardown: do not re-arm the CQ */
+#define SDP_CF_ARMED		9	/* CQ armed, its handler not yet run */
 
 /* the socket */
 struct sdp_sock {
