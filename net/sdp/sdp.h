@@ -193,7 +193,6 @@ struct sdp_conn {
 	u32			max_inline;
 	u64			snd_nxt;	/* stream bytes queued */
 	u64			snd_una;	/* stream bytes completed */
-	u8			oob_flags;	/* pending OOB_PEND to send */
 	bool			fin_queued;
 	bool			nodelay;
 	bool			cork;
@@ -328,7 +327,6 @@ u32 sdp_conn_outq(const struct sdp_conn *conn);
 u32 sdp_conn_unsent(const struct sdp_conn *conn);
 bool sdp_conn_writable(const struct sdp_conn *conn);
 void sdp_conn_start_timer(struct sdp_conn *conn);
-int sdp_conn_send_oob_pend(struct sdp_conn *conn);
 
 extern spinlock_t sdp_conns_lock;
 extern struct list_head sdp_conns;
