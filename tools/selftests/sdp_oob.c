@@ -1066,7 +1066,23 @@ TEST_DIFF_T(oob_flow_control, 120)
 			urg_by_mark = urgs;
 			inq_at_mark = inq(s);
 			diag("mark after %zu ordinary bytes", off);
-			if (oob_state(s, &ch) != 3 || !(poll_now(s, 0) & POLLPRI))
+			st = oob_state(s, &ch);
+			if (st == 2) {
+				/* at the mark, announced but not arrived
+				 * (TCP_URG_NOTYET): the byte follows
+				 */
+				revents(s, POLLPRI, WAIT_MS);
+				st = oob_state(s, &ch);
+			}
+			if (st != rank) {
+				if (st < rank || st == 9)
+					order_ok = 0;
+				rank = st;
+				sprintf(seq + strlen(seq), "%s%s", seq[0] ? ", " : "",
+					st == 1 ? "EINVAL" : st == 2 ? "EAGAIN" :
+					st == 3 ? "byte" : "other");
+			}
+			if (st != 3 || !(poll_now(s, 0) & POLLPRI))
 				pri_ok = 0;
 			if (recv(s, &byte, 1, MSG_OOB) != 1)
 				diag("recv MSG_OOB at the mark: %s", errname(errno));

@@ -2071,9 +2071,13 @@ TEST_DIFF_T(fill_until_eagain, 120)
 	t_pair(f, &c, &s);
 	set_nonblock(c, 1);
 	ep = REQUIRE_OK("epoll_create1", epoll_create1(0));
-	/* keep writing until a pause lets nothing more in */
-	for (int round = 0; round < 20 && stable < 2; round++) {
+	/* keep writing until a pause lets nothing more in and nothing more
+	 * leaves the send queue (on a slow kernel, sends in flight complete
+	 * and make room for a while after the first EAGAIN)
+	 */
+	for (int round = 0, q = -1; round < 60 && stable < 2; round++) {
 		uint64_t before = total;
+		int q0 = q;
 
 		for (;;) {
 			pattern_fill(seed, total, buf, sizeof(buf));
@@ -2084,11 +2088,9 @@ TEST_DIFF_T(fill_until_eagain, 120)
 		}
 		if (r < 0 && errno != EAGAIN)
 			FATAL("send: %s", errname(errno));
-		stable = total == before ? stable + 1 : 0;
-		/* long enough for what is in flight to complete and for
-		 * credits the receiver frees without reading to come back
-		 */
-		sleep_ms(scaled_ms(100));
+		sleep_ms(scaled_ms(200));
+		q = outq(c);
+		stable = total == before && q == q0 ? stable + 1 : 0;
 	}
 	diag("filled %llu bytes", (unsigned long long)total);
 	/* how much fits depends on buffer sizes: normalised */
