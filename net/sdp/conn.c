@@ -392,6 +392,7 @@ void sdp_conn_done(struct sdp_conn *conn)
 void sdp_conn_abort(struct sdp_conn *conn, int err, bool send_abort)
 {
 	struct sock *sk = conn->sk;
+	bool report;
 
 	if (conn->state == TCP_CLOSE &&
 	    test_bit(SDP_CF_DESTROYING, &conn->flags))
@@ -402,12 +403,16 @@ void sdp_conn_abort(struct sdp_conn *conn, int err, bool send_abort)
 		sdp_send_ctl(conn, SDP_MID_ABORT, 0);
 	}
 	SDP_STAT_INC(sk, SDP_STAT_ABORTS);
-	if (err && sdp_sk(sk)->conn == conn && !sock_flag(sk, SOCK_DEAD)) {
+	report = err && sdp_sk(sk)->conn == conn && !sock_flag(sk, SOCK_DEAD);
+	if (report)
 		WRITE_ONCE(sk->sk_err, err);
-		sk_error_report(sk);
-	}
 	conn->err = err;
+	/* as tcp_reset(): done (closed, shut down) before the error is
+	 * reported, so that a poller woken by it sees ERR and HUP together
+	 */
 	sdp_conn_done(conn);
+	if (report)
+		sk_error_report(sk);
 }
 
 /* -errno for a reset from the peer, as tcp_reset() picks it */

@@ -41,7 +41,7 @@
 
 #include "util.h"
 
-#define WAIT_MS		5000	/* for something that must happen */
+#define WAIT_MS		scaled_ms(5000)	/* for something that must happen */
 #define QUIET_MS	300	/* for something that must not happen */
 #define STATS_PATH	"/proc/net/sdp_stats"
 
