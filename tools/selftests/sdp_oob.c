@@ -985,6 +985,18 @@ static int oob_state(int s, char *ch)
 	return 9;
 }
 
+/* append urgent state @st to @seq when it changed; states only rise */
+static void note_state(int st, int *rank, int *order_ok, char *seq)
+{
+	if (st == *rank)
+		return;
+	if (st < *rank || st == 9)
+		*order_ok = 0;
+	*rank = st;
+	sprintf(seq + strlen(seq), "%s%s", seq[0] ? ", " : "",
+		st == 1 ? "EINVAL" : st == 2 ? "EAGAIN" : st == 3 ? "byte" : "other");
+}
+
 /*
  * The receiver stops reading until a sender (a thread in a blocking send
  * of far more than both ends buffer) is blocked; then another thread sends
@@ -1047,14 +1059,7 @@ TEST_DIFF_T(oob_flow_control, 120)
 
 		if (!marks) {
 			st = oob_state(s, &ch);
-			if (st != rank) {
-				if (st < rank || st == 9)
-					order_ok = 0;
-				rank = st;
-				sprintf(seq + strlen(seq), "%s%s", seq[0] ? ", " : "",
-					st == 1 ? "EINVAL" : st == 2 ? "EAGAIN" :
-					st == 3 ? "byte" : "other");
-			}
+			note_state(st, &rank, &order_ok, seq);
 			if (st == 3 && !(poll_now(s, 0) & POLLPRI))
 				pri_ok = 0;
 		}
@@ -1074,14 +1079,7 @@ TEST_DIFF_T(oob_flow_control, 120)
 				revents(s, POLLPRI, WAIT_MS);
 				st = oob_state(s, &ch);
 			}
-			if (st != rank) {
-				if (st < rank || st == 9)
-					order_ok = 0;
-				rank = st;
-				sprintf(seq + strlen(seq), "%s%s", seq[0] ? ", " : "",
-					st == 1 ? "EINVAL" : st == 2 ? "EAGAIN" :
-					st == 3 ? "byte" : "other");
-			}
+			note_state(st, &rank, &order_ok, seq);
 			if (st != 3 || !(poll_now(s, 0) & POLLPRI))
 				pri_ok = 0;
 			if (recv(s, &byte, 1, MSG_OOB) != 1)
