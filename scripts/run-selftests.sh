@@ -84,7 +84,19 @@ for b in "$dir"/*; do
 done
 [ $n -gt 0 ] || echo "# no selftest binaries in $dir"
 
-if rmmod sdp; then
+# Connections still closing (or a child still in set-up) hold the module
+# for a while, as TCP's would: wait for them, up to SDP_UNLOAD_WAIT seconds.
+i=0
+until rmmod sdp 2>/dev/null; do
+	i=$((i + 1))
+	if [ $i -ge "${SDP_UNLOAD_WAIT:-120}" ]; then
+		cat /proc/net/sdp
+		break
+	fi
+	sleep 1
+done
+[ $i -gt 0 ] && echo "# rmmod sdp: waited ${i}s for connections to close"
+if ! grep -q '^sdp ' /proc/modules; then
 	echo "ok 3 - run-selftests: unload sdp"
 else
 	echo "not ok 3 - run-selftests: unload sdp"

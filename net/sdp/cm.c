@@ -17,8 +17,14 @@
 #include "trace.h"
 
 #define SDP_RESOLVE_MS		2000
-#define SDP_CONNECT_TIMEOUT	(10 * HZ)	/* active side: ETIMEDOUT */
-#define SDP_ACCEPT_TIMEOUT	(60 * HZ)	/* passive side: REP to RTU */
+/* How long set-up may take before it fails with ETIMEDOUT: the active
+ * side as long as TCP's SYN retries (tcp_syn_retries 6: 127 s), the passive
+ * side as long as its SYN-ACK retries (63 s). A busy listener answers
+ * connection requests one after another (rdma_cm delivers them in turn);
+ * a connect() that gives up early leaves a child the peer accepted behind.
+ */
+#define SDP_CONNECT_TIMEOUT	(127 * HZ)	/* active side: ETIMEDOUT */
+#define SDP_ACCEPT_TIMEOUT	(63 * HZ)	/* passive side: REP to RTU */
 
 struct rdma_cm_id *sdp_cm_create_id(struct sock *sk, void *ctx, bool listen)
 {

@@ -297,6 +297,7 @@ static int connect_retry(const struct fam *f, uint16_t port)
 
 	for (;;) {
 		int fd = t_socket(f);
+		double t0 = mono_ms();
 
 		tries++;
 		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
@@ -306,6 +307,8 @@ static int connect_retry(const struct fam *f, uint16_t port)
 			return fd;
 		}
 		last = errno;
+		diag("%s connect try %d: %s after %.0f ms", f->name, tries, errname(last),
+		     mono_ms() - t0);
 		close(fd);
 		if (mono_ms() > end)
 			break;
