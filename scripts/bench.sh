@@ -8,7 +8,10 @@
 # Builds sdp.ko (stock kernel) and tools/sdpperf, boots stock-kernel guests
 # and measures, on the same rxe / veth:
 #   - SDP and TCP with sdpperf: bandwidth over message sizes, 1 B and 4 KiB
-#     request/response latency, connection rate, 4 parallel connections,
+#     request/response latency (in one guest also 1 B with SDP busy-polling
+#     its CQ in recv, net.sdp.recv_poll_usec=50, as ib_send_lat polls its
+#     own; and ib_send_lat -e, which sleeps as SDP does by default),
+#     connection rate, 4 parallel connections,
 #     memory per idle connection, SOCK_SEQPACKET messages/s (n/a until
 #     built), CPU time per byte of both ends; in the one guest only, the
 #     most concurrent connections it holds (sdpperf maxconn: cap 4096,
@@ -125,6 +128,13 @@ else
 		$P -c $SDP_PEER -f $fam -o json -t bw -m $BENCH_SIZES -d $D
 		say "sdpperf $fam: lat 1 B and 4 KiB, crr, 4 connections at 64 KiB"
 		$P -c $SDP_PEER -f $fam -o json -t lat -m 1,4096 -d $D
+		if [ $fam = sdp ] && [ "$ROLE" = single ]; then
+			# as perftest's ib_send_lat does: poll the CQ, do not sleep
+			say "sdpperf sdp: lat 1 B with net.sdp.recv_poll_usec=$BENCH_POLL_US"
+			echo "$BENCH_POLL_US" >/proc/sys/net/sdp/recv_poll_usec
+			$P -c $SDP_PEER -f $fam -o json -t lat -m 1 -d $D
+			echo 0 >/proc/sys/net/sdp/recv_poll_usec
+		fi
 		$P -c $SDP_PEER -f $fam -o json -t crr -d $D
 		$P -c $SDP_PEER -f $fam -o json -t mconn -n 4 -m 65536 -d $D
 		say "sdpperf $fam: memory of 64 idle connections, seqpacket"
@@ -218,6 +228,8 @@ done
 for s in 1 4096; do
 	pair "perftest ib_send_lat size=$s" "ib_send_lat -R -n $((100 * D)) -s $s" "ib_send_lat -R -n $((100 * D)) -s $s $SDP_PEER"
 done
+# as SDP does by default: sleep on the completion channel, do not poll
+pair "perftest ib_send_lat_ev size=1" "ib_send_lat -R -e -n $((100 * D)) -s 1" "ib_send_lat -R -e -n $((100 * D)) -s 1 $SDP_PEER"
 for o in "65536 -C $((50 * D)) -I 1" "1048576 -C $((4 * D)) -I 1" "1 -C 1 -I $((100 * D))" "4096 -C 1 -I $((100 * D))"; do
 	s=${o%% *}
 	kind=bw
@@ -245,7 +257,7 @@ run_mode() {	# one|two
 	LD_PRELOAD=$pre scripts/vm.sh --kernel stock --guests "$g" --nic virtio --quiet --log "$name" \
 		--timeout $((300 + 200 * dur + (g == 1 ? 300 : 0))) --ko "$work/sdp.ko" --selftests "$work/bin" \
 		--append "clocksource=tsc tsc=reliable" \
-		--set BENCH_DUR="$dur" --set BENCH_SIZES="$sizes" \
+		--set BENCH_DUR="$dur" --set BENCH_SIZES="$sizes" --set BENCH_POLL_US=50 \
 		--cmd "$(cat "$work/guest.sh")" &
 	vmpid=$!
 	# the client's output log carries the progress
@@ -401,8 +413,10 @@ for mode, g, cli in (("one", 1, 1), ("two", 2, 2)):
     modes[mode] = m
 
 # ---- lookups ----
-def sp(m, fam, test, size=None, key=None):
+def sp(m, fam, test, size=None, key=None, poll=False):
     for r in m["sdpperf"]:
+        if (r.get("recv_poll_usec", 0) > 0) != poll:
+            continue
         if r.get("family") == fam and r.get("test") == test and (size is None or r.get("size") == size):
             if r.get("status") != "ok":
                 return r.get("status", "error")
@@ -455,6 +469,14 @@ for mode, m in modes.items():
         rows.append((mode, "RTT %s mean, us" % hsize(s), "lower",
                      sp(m, "sdp", "lat", s, "mean_us"), sp(m, "tcp", "lat", s, "mean_us"),
                      pt(m, "ib_send_lat", s, "rtt_mean_us"), rs(m, "lat", s, "rtt_mean_us")))
+    if pt(m, "ib_send_lat_ev", 1, "rtt_p50_us") is not None:
+        rows.append((mode, "RTT 1 B p50, us, verbs sleeps (-e)", "lower",
+                     sp(m, "sdp", "lat", 1, "p50_us"), None,
+                     pt(m, "ib_send_lat_ev", 1, "rtt_p50_us"), None))
+    if sp(m, "sdp", "lat", 1, poll=True) is not None:
+        rows.append((mode, "RTT 1 B p50, us, SDP busy-polls", "lower",
+                     sp(m, "sdp", "lat", 1, "p50_us", poll=True), None,
+                     pt(m, "ib_send_lat", 1, "rtt_p50_us"), None))
     rows.append((mode, "connect+1B+close /s", "higher",
                  sp(m, "sdp", "crr", 1, "conn_per_s"), sp(m, "tcp", "crr", 1, "conn_per_s"), None, None))
     for key, lab in (("ns_per_byte_proc", "CPU ns/B at 64 KiB, processes"),

@@ -288,6 +288,20 @@ static void mem_settle(void)
 	}
 }
 
+/* net.sdp.recv_poll_usec now (SDP's busy poll in recv), -1 if not there */
+static int recv_poll_usec(void)
+{
+	FILE *f = fopen("/proc/sys/net/sdp/recv_poll_usec", "r");
+	int v = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
 static void boot_id(char *buf, size_t len)
 {
 	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
@@ -1300,11 +1314,13 @@ static void test_lat(size_t size)
 		snprintf(res.json, sizeof(res.json),
 			 "{\"tool\":\"sdpperf\",\"family\":\"%s\",\"test\":\"lat\",\"size\":%zu,\"status\":\"ok\","
 			 "\"round_trips\":%zu,\"mean_us\":%.2f,\"p50_us\":%.2f,\"p99_us\":%.2f,\"min_us\":%.2f,\"max_us\":%.2f,"
-			 "\"cpu_client_s\":%.3f,\"cpu_server_s\":%.3f,\"cpu_sys_s\":%.3f,\"cpu_us_per_rt\":%.2f,\"same_host\":%s}",
+			 "\"cpu_client_s\":%.3f,\"cpu_server_s\":%.3f,\"cpu_sys_s\":%.3f,\"cpu_us_per_rt\":%.2f,\"same_host\":%s,"
+			 "\"recv_poll_usec\":%d}",
 			 opt.fam_name, size, ns, mean, p50, p99, ns ? s[0] : 0,
 			 ns ? s[ns - 1] : 0, cpu, scpu, sysb,
 			 ns ? (cpu + scpu) * 1e6 / ns : 0,
-			 t.same_host ? "true" : "false");
+			 t.same_host ? "true" : "false",
+			 opt.family == AF_INET ? 0 : recv_poll_usec());
 		snprintf(res.human, sizeof(res.human),
 			 "%-4s %-9s size %-8zu %7zu round trips  mean %9.1f us  p50 %9.1f us  p99 %9.1f us  cpu %.1f us/rt",
 			 opt.fam_name, "lat", size, ns, mean, p50, p99,
