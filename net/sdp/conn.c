@@ -126,7 +126,8 @@ void sdp_conn_put(struct sdp_conn *conn)
 
 /* Give ring slot @b a buffer of @size bytes, mapped for @dir. The send
  * ring gets its buffers this way one at a time, when sendmsg first needs
- * one (tx.c); the receive and control rings all at once, at set-up.
+ * one (tx.c), the receive ring as it grows (rx.c); the control ring all
+ * at once, at set-up.
  */
 int sdp_buf_map(struct sdp_conn *conn, struct sdp_buf *b, u32 size,
 		enum dma_data_direction dir, gfp_t gfp)
@@ -218,6 +219,7 @@ int sdp_conn_setup_qp(struct sdp_conn *conn, u32 peer_rcvsz, u16 peer_bufs)
 	struct ib_device *dev = conn->id->device;
 	struct ib_cq_init_attr cq_attr = {};
 	struct ib_qp_init_attr qp_attr = {};
+	u32 inl;
 	int err;
 
 	conn->rx_depth = clamp_t(u32, READ_ONCE(sn->sysctl.rx_depth), 4,
@@ -251,6 +253,7 @@ int sdp_conn_setup_qp(struct sdp_conn *conn, u32 peer_rcvsz, u16 peer_bufs)
 	qp_attr.sq_sig_type = IB_SIGNAL_ALL_WR;
 	qp_attr.qp_type = IB_QPT_RC;
 	/* a device may do less inline data than asked: halve until it fits */
+	inl = qp_attr.cap.max_inline_data;
 	for (;;) {
 		err = rdma_create_qp(conn->id, conn->pd, &qp_attr);
 		if (!err || !qp_attr.cap.max_inline_data)
@@ -262,11 +265,15 @@ int sdp_conn_setup_qp(struct sdp_conn *conn, u32 peer_rcvsz, u16 peer_bufs)
 	if (err)
 		return err;
 	conn->qp = conn->id->qp;
-	conn->max_inline = qp_attr.cap.max_inline_data;
+	/* the device reports what it can do, which may be more than asked:
+	 * net.sdp.inline_thresh stays the limit (0: never inline)
+	 */
+	conn->max_inline = min_t(u32, qp_attr.cap.max_inline_data, inl);
 	set_bit(SDP_CF_QP_READY, &conn->flags);
 
+	/* receive slots get their buffers as the ring grows (rx.c) */
 	err = sdp_alloc_ring(conn, &conn->rx_ring, conn->rx_depth,
-			     conn->rx_size, DMA_FROM_DEVICE, sdp_rx_done, true);
+			     conn->rx_size, DMA_FROM_DEVICE, sdp_rx_done, false);
 	if (err)
 		return err;
 	err = sdp_alloc_ring(conn, &conn->ctl_ring, SDP_CTL_SLOTS,
@@ -274,6 +281,7 @@ int sdp_conn_setup_qp(struct sdp_conn *conn, u32 peer_rcvsz, u16 peer_bufs)
 	if (err)
 		return err;
 	sdp_cq_arm(conn, IB_CQ_NEXT_COMP);
+	conn->rx_want = min_t(u32, SDP_RX_INITIAL, conn->rx_depth);
 	err = sdp_rx_fill(conn);
 	if (err)
 		return err;

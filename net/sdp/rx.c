@@ -14,13 +14,31 @@
 #include "sdp.h"
 #include "trace.h"
 
+/* The receive ring grows with the traffic: a connection starts with
+ * SDP_RX_INITIAL buffers, each data message it receives lets it keep one
+ * more posted (rx_want), up to rx_depth. Slots [0, rx_used) have buffers
+ * and are posted in turn; a new slot joins at the end of that cycle, so
+ * receives still complete in the order of the slots. An idle connection
+ * holds a few buffers, not the whole ring; a grown ring does not shrink.
+ */
 static int sdp_rx_post_one(struct sdp_conn *conn)
 {
-	struct sdp_buf *b = &conn->rx_ring[conn->rx_head];
+	struct sdp_buf *b;
 	struct ib_recv_wr wr = {};
 	struct ib_sge sge;
 	int err;
 
+	if (conn->rx_head == conn->rx_used) {
+		b = &conn->rx_ring[conn->rx_used];
+		if (!sdp_buf_map(conn, b, conn->rx_size, DMA_FROM_DEVICE,
+				 GFP_KERNEL | __GFP_NOWARN))
+			conn->rx_used++;
+		else if (conn->rx_used)
+			conn->rx_head = 0;	/* grow on a later turn */
+		else
+			return -ENOMEM;
+	}
+	b = &conn->rx_ring[conn->rx_head];
 	if (b->posted)
 		return -EBUSY;
 	sge.addr = b->dma;
@@ -34,8 +52,9 @@ static int sdp_rx_post_one(struct sdp_conn *conn)
 		return err;
 	b->posted = true;
 	conn->rx_posted++;
-	conn->rx_head = conn->rx_head + 1 == conn->rx_depth ?
-			0 : conn->rx_head + 1;
+	conn->rx_head++;
+	if (conn->rx_head == conn->rx_used && conn->rx_used >= conn->rx_want)
+		conn->rx_head = 0;
 	return 0;
 }
 
@@ -49,7 +68,7 @@ int sdp_rx_fill(struct sdp_conn *conn)
 
 	if (!conn->qp || test_bit(SDP_CF_DESTROYING, &conn->flags))
 		return 0;
-	while (conn->rx_posted < conn->rx_depth) {
+	while (conn->rx_posted < conn->rx_want) {
 		if (conn->rx_posted >= 1 &&
 		    atomic_read(&sk->sk_rmem_alloc) >= READ_ONCE(sk->sk_rcvbuf))
 			break;
@@ -186,6 +205,8 @@ void sdp_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 
 	switch (m.mid) {
 	case SDP_MID_DATA:
+		if (conn->rx_want < conn->rx_depth)
+			conn->rx_want++;
 		err = sdp_rx_data(conn, b->data, &m);
 		if (err == -EPIPE) {
 			sdp_conn_abort(conn, -sdp_reset_errno(conn), true);

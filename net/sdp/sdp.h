@@ -165,6 +165,9 @@ struct sdp_conn {
 	u32			rx_size;	/* our posted buffer size */
 	u32			rx_posted;	/* buffers posted now */
 	u32			rx_head;	/* next ring slot to post */
+	u32			rx_used;	/* slots with a buffer: [0, used) */
+#define SDP_RX_INITIAL	4	/* receive buffers a new connection posts */
+	u32			rx_want;	/* to keep posted (grows to depth) */
 	u32			rx_mseq;	/* last mseq received */
 	u32			rx_adv_bufs;	/* bufs in our last message */
 	u32			rx_adv_mseq;	/* rx_mseq at our last message */

@@ -168,8 +168,8 @@ static bool sdp_need_credit_update(const struct sdp_conn *conn)
 	u32 used = conn->rx_mseq - conn->rx_adv_mseq;
 	u32 view = used < conn->rx_adv_bufs ? conn->rx_adv_bufs - used : 0;
 
-	return view < conn->rx_depth / 2 &&
-	       conn->rx_posted >= view + max_t(u32, 1, conn->rx_depth / 4);
+	return view < conn->rx_want / 2 &&
+	       conn->rx_posted >= view + max_t(u32, 1, conn->rx_want / 4);
 }
 
 static void sdp_close_partial(struct sdp_conn *conn)
