@@ -89,6 +89,10 @@ done
 i=0
 until rmmod sdp 2>/dev/null; do
 	i=$((i + 1))
+	if [ $i = 1 ]; then
+		echo "# rmmod sdp: busy; connections now:"
+		sed 's/^/#   /' /proc/net/sdp
+	fi
 	if [ $i -ge "${SDP_UNLOAD_WAIT:-120}" ]; then
 		cat /proc/net/sdp
 		break
