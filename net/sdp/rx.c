@@ -238,15 +238,18 @@ bad:
 	sdp_conn_abort(conn, ECONNRESET, true);
 }
 
-static bool sdp_recv_ready(const struct sdp_conn *conn)
+/* anything for a reader at @seq (copied_seq, or a peek's own position:
+ * a peek that stepped over the urgent byte waits for what follows it)
+ */
+static bool sdp_recv_ready(const struct sdp_conn *conn, u64 seq)
 {
 	const struct sock *sk = conn->sk;
 
-	return conn->rcv_nxt != conn->copied_seq || sk->sk_err ||
+	return conn->rcv_nxt != seq || sk->sk_err ||
 	       (sk->sk_shutdown & RCV_SHUTDOWN);
 }
 
-static int sdp_recv_wait(struct sdp_conn *conn, long *timeo)
+static int sdp_recv_wait(struct sdp_conn *conn, u64 seq, long *timeo)
 {
 	struct sock *sk = conn->sk;
 	unsigned int usec = READ_ONCE(sdp_net(sock_net(sk))->sysctl.recv_poll_usec);
@@ -258,14 +261,14 @@ static int sdp_recv_wait(struct sdp_conn *conn, long *timeo)
 
 		do {
 			sdp_conn_poll(conn);
-			if (sdp_recv_ready(conn))
+			if (sdp_recv_ready(conn, seq))
 				return 0;
 			cond_resched();
 		} while (local_clock() < end && !signal_pending(current));
 	}
 
 	add_wait_queue(sk_sleep(sk), &wait);
-	sk_wait_event(sk, timeo, sdp_recv_ready(conn), &wait);
+	sk_wait_event(sk, timeo, sdp_recv_ready(conn, seq), &wait);
 	remove_wait_queue(sk_sleep(sk), &wait);
 	return 0;
 }
@@ -371,7 +374,7 @@ int sdp_conn_recvmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 			sdp_conn_rx_consumed(conn);
 			freed = false;
 		}
-		sdp_recv_wait(conn, timeo);
+		sdp_recv_wait(conn, *seq, timeo);
 	} while ((size_t)copied < len);
 
 	if (freed)
