@@ -162,6 +162,7 @@ static int sdp_create(struct net *net, struct socket *sock, int protocol,
 		return -ENOMEM;
 	if (sock->type == SOCK_STREAM)
 		return sdp_stream_init_sock(sk);
+	sdp_seq_init_sock(sk);
 	return 0;
 }
 

@@ -35,7 +35,8 @@ struct rdma_cm_id *sdp_cm_create_id(struct sock *sk, void *ctx, bool listen)
 			    ctx, RDMA_PS_IB, IB_QPT_RC);
 	if (IS_ERR(id))
 		return id;
-	if (sk->sk_reuse)
+	/* the associations of a SOCK_SEQPACKET socket share its port */
+	if (sk->sk_reuse || sk->sk_type == SOCK_SEQPACKET)
 		rdma_set_reuseaddr(id, 1);
 	return id;
 }
@@ -178,6 +179,10 @@ static void sdp_cm_child_ready(struct sdp_conn *conn)
 	struct sock *lsk = conn->listener;
 	bool queued = false;
 
+	if (lsk->sk_type == SOCK_SEQPACKET) {
+		queued = sdp_seq_child_ready(lsk, conn);
+		goto out;
+	}
 	lock_sock(lsk);
 	sdp_sk(lsk)->pending--;
 	if (lsk->sk_state == TCP_LISTEN) {
@@ -187,6 +192,7 @@ static void sdp_cm_child_ready(struct sdp_conn *conn)
 		lsk->sk_data_ready(lsk);
 	}
 	release_sock(lsk);
+out:
 	if (queued)
 		return;
 	lock_sock(conn->sk);
@@ -282,7 +288,7 @@ static void sdp_cm_reject(struct rdma_cm_id *id, u8 reason)
 	rdma_reject(id, &rej, sizeof(rej), IB_CM_REJ_CONSUMER_DEFINED);
 }
 
-static void sdp_child_inherit(struct sock *lsk, struct sock *sk)
+void sdp_child_inherit(struct sock *lsk, struct sock *sk)
 {
 	struct sdp_sock *lssk = sdp_sk(lsk), *ssk = sdp_sk(sk);
 
@@ -322,6 +328,12 @@ static int sdp_cm_connect_request(struct rdma_cm_id *id,
 		sdp_cm_reject(id, sdp_hello_rej_reason(err));
 		return 1;
 	}
+	/* records (SOCK_SEQPACKET) or a byte stream: as the listener is */
+	if (!(hi.caps & SDP_CAP_MSG_BOUNDARY) !=
+	    (lsk->sk_type != SOCK_SEQPACKET)) {
+		sdp_cm_reject(id, SDP_REJ_CAPS);
+		return 1;
+	}
 	lock_sock(lsk);
 	if (lsk->sk_state != TCP_LISTEN ||
 	    lssk->pending + lsk->sk_ack_backlog > lsk->sk_max_ack_backlog) {
@@ -333,10 +345,14 @@ static int sdp_cm_connect_request(struct rdma_cm_id *id,
 	lssk->pending++;
 	release_sock(lsk);
 
-	sk = sdp_sk_alloc(sock_net(lsk), NULL, SOCK_STREAM, IPPROTO_TCP, 0);
+	sk = sdp_sk_alloc(sock_net(lsk), NULL, lsk->sk_type,
+			  lsk->sk_protocol, 0);
 	if (!sk)
 		goto fail_nosk;
-	sdp_child_inherit(lsk, sk);
+	if (lsk->sk_type == SOCK_SEQPACKET)
+		sdp_seq_child_init(lsk, sk);
+	else
+		sdp_child_inherit(lsk, sk);
 	conn = sdp_conn_alloc(sk, GFP_KERNEL);
 	if (!conn) {
 		sk_free(sk);
@@ -360,6 +376,7 @@ static int sdp_cm_connect_request(struct rdma_cm_id *id,
 	ai.rcvsz = conn->rx_size;
 	ai.caps = hi.caps & SDP_CAP_MSG_BOUNDARY;
 	conn->caps = ai.caps;
+	conn->boundary = ai.caps & SDP_CAP_MSG_BOUNDARY;
 	sdp_pack_hello_ack(&ack, &ai);
 	sdp_fill_conn_param(conn, &param, &ack, sizeof(ack));
 	err = rdma_accept(id, &param);

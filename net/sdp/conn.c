@@ -58,6 +58,7 @@ struct sdp_conn *sdp_conn_alloc(struct sock *sk, gfp_t gfp)
 	INIT_DELAYED_WORK(&conn->timer_work, sdp_timer_work);
 	INIT_DELAYED_WORK(&conn->persist_work, sdp_persist_work);
 	skb_queue_head_init(&conn->rxq);
+	skb_queue_head_init(&conn->txq);
 	sdp_urg_init(&conn->urg);
 	conn->state = TCP_CLOSE;
 	conn->last_rx_jiffies = jiffies;
@@ -115,6 +116,7 @@ void sdp_conn_put(struct sdp_conn *conn)
 	spin_unlock_bh(&sdp_conns_lock);
 	sdp_port_release(&conn->bind);
 	skb_queue_purge(&conn->rxq);
+	skb_queue_purge(&conn->txq);
 	sdp_conn_free_rings(conn);
 	if (conn->pd)
 		ib_dealloc_pd(conn->pd);
@@ -326,8 +328,10 @@ void sdp_conn_set_state(struct sdp_conn *conn, int state)
 		else
 			sdp_port_release(&conn->bind);
 	}
-	/* a stream socket's state is its one connection's */
-	if (sk->sk_type == SOCK_STREAM)
+	/* a stream socket's state is its one connection's, and so is an
+	 * association's (SOCK_SEQPACKET)
+	 */
+	if (sk->sk_type == SOCK_STREAM || sdp_sk(sk)->conn == conn)
 		WRITE_ONCE(sk->sk_state, state);
 }
 

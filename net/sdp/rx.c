@@ -122,6 +122,48 @@ static void sdp_rx_fin(struct sdp_conn *conn)
 		sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_IN);
 }
 
+/* MSG_BOUNDARY: one fragment of a record. The first starts with the
+ * record header (wire.h), EOR ends the record. No urgent data here.
+ */
+static int sdp_rx_record(struct sdp_conn *conn, const void *buf,
+			 const struct sdp_msg *m)
+{
+	struct sock *sk = conn->sk;
+	const u8 *p = (const u8 *)buf + m->data_off;
+	u32 len = m->data_len;
+	struct sdp_rec_info ri = {};
+	bool first = !conn->rx_rec_mid;
+	bool eor = m->flags & SDP_F_EOR;
+	struct sk_buff *skb;
+
+	if (m->flags & SDP_F_OOB_PRES)
+		return -EBADMSG;
+	if (first) {
+		if (sdp_unpack_rechdr(p, len, &ri))
+			return -EBADMSG;
+		p += SDP_RECHDR_LEN;
+		len -= SDP_RECHDR_LEN;
+	}
+	skb = alloc_skb(len, GFP_KERNEL);
+	if (!skb)
+		return -ENOMEM;
+	skb_put_data(skb, p, len);
+	SDP_SKB_CB(skb)->seq = conn->rcv_nxt;
+	SDP_SKB_CB(skb)->ri = ri;
+	SDP_SKB_CB(skb)->first = first;
+	SDP_SKB_CB(skb)->eor = eor;
+	skb_set_owner_r(skb, sk);
+	__skb_queue_tail(&conn->rxq, skb);
+	conn->rcv_nxt += len;
+	conn->rx_rec_mid = !eor;
+	if (eor)
+		WRITE_ONCE(conn->rx_records, conn->rx_records + 1);
+	sdp_stat_add(sk, SDP_STAT_BCOPY_RX_BYTES, m->data_len);
+	SDP_STAT_INC(sk, SDP_STAT_BCOPY_RX_MSGS);
+	sk->sk_data_ready(sk);
+	return 0;
+}
+
 static int sdp_rx_data(struct sdp_conn *conn, const void *buf,
 		       const struct sdp_msg *m)
 {
@@ -142,11 +184,15 @@ static int sdp_rx_data(struct sdp_conn *conn, const void *buf,
 	     ((1 << conn->state) & (TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 |
 				    TCPF_CLOSING | TCPF_LAST_ACK))))
 		return -EPIPE;
+	if (conn->boundary)
+		return sdp_rx_record(conn, buf, m);
 	skb = alloc_skb(len, GFP_KERNEL);
 	if (!skb)
 		return -ENOMEM;
 	skb_put_data(skb, buf + m->data_off, len);
 	SDP_SKB_CB(skb)->seq = conn->rcv_nxt;
+	SDP_SKB_CB(skb)->first = false;
+	SDP_SKB_CB(skb)->eor = false;
 	skb_set_owner_r(skb, sk);
 	__skb_queue_tail(&conn->rxq, skb);
 	conn->rcv_nxt += len;
@@ -212,6 +258,8 @@ void sdp_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 			sdp_conn_abort(conn, -sdp_reset_errno(conn), true);
 			return;
 		}
+		if (err == -EBADMSG)
+			goto bad;
 		if (err) {
 			sdp_conn_abort(conn, ENOBUFS, true);
 			return;
@@ -377,6 +425,66 @@ int sdp_conn_recvmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 		sdp_recv_wait(conn, *seq, timeo);
 	} while ((size_t)copied < len);
 
+	if (freed)
+		sdp_conn_rx_consumed(conn);
+	return copied;
+}
+
+/* MSG_BOUNDARY: copy at most @len bytes of the record at the head of the
+ * receive queue (or the rest of the one being read); *@eor when its end
+ * was returned. @ri gets the record's info. Returns bytes copied or
+ * -EFAULT. The caller knows there is something to read. Under lock_sock.
+ */
+int sdp_conn_recv_record(struct sdp_conn *conn, struct msghdr *msg,
+			 size_t len, int flags, bool *eor,
+			 struct sdp_rec_info *ri)
+{
+	bool peek = flags & MSG_PEEK;
+	u64 seq = conn->copied_seq;
+	struct sk_buff *skb, *tmp;
+	ssize_t copied = 0;
+	bool freed = false;
+
+	*eor = false;
+	*ri = conn->rd_info;
+	skb_queue_walk_safe(&conn->rxq, skb, tmp) {
+		u32 off = seq - SDP_SKB_CB(skb)->seq;
+		size_t chunk = min_t(size_t, skb->len - off, len - copied);
+		bool last = SDP_SKB_CB(skb)->eor;
+
+		if (SDP_SKB_CB(skb)->first && !off) {
+			if (copied)	/* the next record: not in this call */
+				break;
+			*ri = SDP_SKB_CB(skb)->ri;
+			if (!peek)
+				conn->rd_info = *ri;
+		}
+		if (chunk && skb_copy_datagram_msg(skb, off, msg, chunk)) {
+			if (!copied)
+				copied = -EFAULT;
+			break;
+		}
+		copied += chunk;
+		seq += chunk;
+		if (off + chunk < skb->len)
+			break;
+		if (!peek) {
+			__skb_unlink(skb, &conn->rxq);
+			kfree_skb(skb);
+			freed = true;
+		}
+		if (last) {
+			*eor = true;
+			break;
+		}
+		if (copied == len)
+			break;
+	}
+	if (!peek && copied >= 0) {
+		conn->copied_seq = seq;
+		if (*eor)
+			WRITE_ONCE(conn->rx_records, conn->rx_records - 1);
+	}
 	if (freed)
 		sdp_conn_rx_consumed(conn);
 	return copied;

@@ -19,6 +19,7 @@
 #include <linux/sdp.h>
 
 #include "wire.h"
+#include "assoc.h"
 
 extern int sdp_family;
 extern struct workqueue_struct *sdp_wq;
@@ -100,6 +101,7 @@ struct sdp_buf {
 	u32		payload;	/* payload bytes in it (tx) */
 	u8		mid;		/* what it carries (tx) */
 	bool		oob;		/* last byte is the urgent byte (tx) */
+	bool		eor;		/* last fragment of a record (tx) */
 	bool		posted;
 };
 
@@ -175,6 +177,11 @@ struct sdp_conn {
 	u64			rcv_nxt;	/* stream bytes received */
 	u64			copied_seq;	/* stream bytes read */
 	struct sdp_urg		urg;
+	/* MSG_BOUNDARY (SOCK_SEQPACKET): records */
+	u32			rx_records;	/* complete records in rxq */
+	bool			rx_rec_mid;	/* a record is being received */
+	struct sdp_rec_info	rd_info;	/* of the record being read */
+	struct sk_buff_head	txq;		/* records not yet in send slots */
 
 	/* send */
 	struct sdp_buf		*tx_ring;
@@ -243,6 +250,26 @@ struct sdp_sock {
 	int			keepintvl;
 	int			keepcnt;
 	int			ipv;		/* 4 or 6: family of the socket */
+
+	/* SOCK_SEQPACKET (seqpacket.c). A one-to-many socket owns a table of
+	 * associations; each is an internal socket of its own that owns one
+	 * connection and shares the one-to-many socket's wait queue.
+	 */
+	struct sdp_atab		atab;		/* one-to-many: associations */
+	spinlock_t		assoc_lock;	/* atab, notifq, pd; innermost */
+	struct list_head	notifq;		/* one-to-many: notifications */
+	struct sock		*pd;		/* association in partial delivery */
+	struct sdp_event_subscribe events;
+	int			autoclose;	/* seconds, 0 = never */
+	struct sock		*parent;	/* association: its socket */
+	struct sdp_aent		ae;		/* association: id, peer address */
+	struct delayed_work	assoc_work;	/* association: events, autoclose */
+	unsigned long		last_use;	/* association: jiffies */
+	bool			peeled;		/* association of its own socket */
+	bool			a_up;		/* COMM_UP reported */
+	bool			a_shut;		/* peer's shutdown reported */
+	bool			a_closed;	/* end reported */
+	bool			a_eof;		/* SDP_EOF asked */
 };
 
 static inline struct sdp_sock *sdp_sk(const struct sock *sk)
@@ -302,7 +329,10 @@ int sdp_oob_recv(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 
 /* rx.c */
 struct sdp_skb_cb {
-	u64	seq;		/* stream offset of the first byte */
+	u64	seq;		/* stream offset of the first byte; txq: sent */
+	struct sdp_rec_info ri;	/* MSG_BOUNDARY: of the record (first) */
+	bool	first;		/* MSG_BOUNDARY: first fragment of a record */
+	bool	eor;		/* MSG_BOUNDARY: last fragment of a record */
 };
 
 #define SDP_SKB_CB(skb)	((struct sdp_skb_cb *)(skb)->cb)
@@ -324,6 +354,9 @@ int sdp_conn_sendmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 		     long *timeo);
 int sdp_conn_recvmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 		     int flags, long *timeo);
+int sdp_conn_recv_record(struct sdp_conn *conn, struct msghdr *msg,
+			 size_t len, int flags, bool *eor,
+			 struct sdp_rec_info *ri);
 void sdp_conn_rx_consumed(struct sdp_conn *conn);
 u32 sdp_conn_inq(const struct sdp_conn *conn);
 u32 sdp_conn_outq(const struct sdp_conn *conn);
@@ -349,6 +382,17 @@ void sdp_child_release(struct sdp_conn *conn);
 
 /* stream.c */
 int sdp_stream_init_sock(struct sock *sk);
+int sdp_stream_bind(struct socket *sock, struct sockaddr *uaddr,
+		    int addr_len);
+int sdp_stream_listen(struct socket *sock, int backlog);
+
+/* seqpacket.c */
+void sdp_seq_init_sock(struct sock *sk);
+void sdp_seq_child_init(struct sock *lsk, struct sock *sk);
+bool sdp_seq_child_ready(struct sock *lsk, struct sdp_conn *conn);
+
+/* cm.c */
+void sdp_child_inherit(struct sock *lsk, struct sock *sk);
 
 /* sysctl.c and proc.c */
 int sdp_admin_init(void);

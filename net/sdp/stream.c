@@ -210,7 +210,7 @@ static struct rdma_cm_id *sdp_stream_bind_id(struct sock *sk,
  * there only, and takes an rdma_cm id when it listens or connects: rdma_cm
  * would let none of several such sockets listen, TCP lets the first.
  */
-static int sdp_stream_bind(struct socket *sock, struct sockaddr *uaddr,
+int sdp_stream_bind(struct socket *sock, struct sockaddr *uaddr,
 			   int addr_len)
 {
 	struct sock *sk = sock->sk;
@@ -277,7 +277,7 @@ static int sdp_stream_bind(struct socket *sock, struct sockaddr *uaddr,
 	return 0;
 }
 
-static int sdp_stream_listen(struct socket *sock, int backlog)
+int sdp_stream_listen(struct socket *sock, int backlog)
 {
 	struct sdp_spare_ids spare = { .n = 0 };
 	struct sock *sk = sock->sk;

@@ -179,6 +179,50 @@ static void sdp_close_partial(struct sdp_conn *conn)
 	conn->tx_head = sdp_ring_next(conn->tx_head, conn->tx_depth);
 }
 
+/* MSG_BOUNDARY: move queued records (conn->txq, each skb a record header
+ * and the message) into send slots as slots and buffers allow. A slot
+ * holds a fragment of one record only; the last one carries EOR. The
+ * skb's cb seq counts the bytes already moved.
+ */
+static void sdp_tx_fill_records(struct sdp_conn *conn)
+{
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&conn->txq))) {
+		u32 off = SDP_SKB_CB(skb)->seq, chunk;
+		struct sdp_buf *b;
+
+		if (!sdp_conn_writable(conn))
+			break;
+		if (sdp_tx_slot_buf(conn)) {
+			/* a completion gives a buffer back; none to come */
+			if (!conn->tx_used)
+				sdp_conn_abort(conn, ENOBUFS, true);
+			conn->tx_nomem = true;
+			break;
+		}
+		conn->tx_nomem = false;
+		b = &conn->tx_ring[conn->tx_head];
+		chunk = min_t(u32, skb->len - off, conn->tx_size - SDP_BSDH_LEN);
+		if (skb_copy_bits(skb, off, b->data + SDP_BSDH_LEN, chunk))
+			break;
+		b->len = SDP_BSDH_LEN + chunk;
+		b->payload = chunk;
+		b->mid = SDP_MID_DATA;
+		b->eor = off + chunk == skb->len;
+		conn->tx_used++;
+		conn->tx_unposted++;
+		conn->tx_head = sdp_ring_next(conn->tx_head, conn->tx_depth);
+		conn->snd_nxt += chunk;
+		sdp_stat_add(conn->sk, SDP_STAT_BCOPY_TX_BYTES, chunk);
+		SDP_SKB_CB(skb)->seq += chunk;
+		if (b->eor) {
+			__skb_unlink(skb, &conn->txq);
+			consume_skb(skb);
+		}
+	}
+}
+
 /* Post what may be posted: filled slots while there are data credits
  * (one kept for control), the partial slot when Nagle and cork allow
  * (or @force), then a queued DisConn, then a credit update if the peer
@@ -190,6 +234,11 @@ void sdp_conn_push(struct sdp_conn *conn, bool force)
 
 	if (!sdp_can_send(conn))
 		return;
+	if (conn->boundary) {
+		sdp_tx_fill_records(conn);
+		if (!sdp_can_send(conn))
+			return;
+	}
 	if (conn->tx_partial &&
 	    (force || conn->fin_queued ||
 	     (!conn->cork && (conn->nodelay || !conn->tx_inflight))))
@@ -203,7 +252,8 @@ void sdp_conn_push(struct sdp_conn *conn, bool force)
 			break;
 		}
 		if (sdp_post(conn, b, SDP_MID_DATA,
-			     b->oob ? SDP_F_OOB_PRES : 0)) {
+			     (b->oob ? SDP_F_OOB_PRES : 0) |
+			     (b->eor ? SDP_F_EOR : 0))) {
 			sdp_conn_abort(conn, ECONNRESET, false);
 			return;
 		}
@@ -256,6 +306,7 @@ void sdp_tx_done(struct ib_cq *cq, struct ib_wc *wc)
 		conn->snd_una += b->payload;
 		b->payload = 0;
 		b->oob = false;
+		b->eor = false;
 		b->len = 0;
 		if (wc->status == IB_WC_SUCCESS)
 			sk->sk_write_space(sk);

@@ -290,6 +290,31 @@ int sdp_unpack_msg(const void *buf, size_t buflen, bool boundary,
 }
 EXPORT_SYMBOL_SDP_KUNIT(sdp_unpack_msg);
 
+void sdp_pack_rechdr(void *buf, const struct sdp_rec_info *ri)
+{
+	struct sdp_rechdr *h = buf;
+
+	h->ppid = cpu_to_be32(ri->ppid);
+	h->context = cpu_to_be32(ri->context);
+	h->stream = cpu_to_be16(ri->stream);
+	h->rsvd = 0;
+}
+EXPORT_SYMBOL_SDP_KUNIT(sdp_pack_rechdr);
+
+int sdp_unpack_rechdr(const void *buf, size_t len, struct sdp_rec_info *ri)
+{
+	const struct sdp_rechdr *h = buf;
+
+	memset(ri, 0, sizeof(*ri));
+	if (len < SDP_RECHDR_LEN || h->rsvd)
+		return -EBADMSG;
+	ri->ppid = be32_to_cpu(h->ppid);
+	ri->context = be32_to_cpu(h->context);
+	ri->stream = be16_to_cpu(h->stream);
+	return 0;
+}
+EXPORT_SYMBOL_SDP_KUNIT(sdp_unpack_rechdr);
+
 void sdp_pack_hello(struct sdp_hello *h, const struct sdp_hello_info *i)
 {
 	memset(h, 0, sizeof(*h));

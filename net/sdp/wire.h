@@ -139,6 +139,29 @@ struct sdp_ext_susp {
 	__be64	service_id;
 } __packed;
 
+/* MSG_BOUNDARY connections (SOCK_SEQPACKET), a local extension: the
+ * payload of the first DATA message of every record starts with this
+ * header, the sender's per-message info (SDP_SNDRCV); EOR marks the last.
+ */
+struct sdp_rechdr {
+	__be32	ppid;
+	__be32	context;
+	__be16	stream;
+	__be16	rsvd;		/* 0 */
+} __packed;
+
+#define SDP_RECHDR_LEN		sizeof(struct sdp_rechdr)
+
+struct sdp_rec_info {
+	u32	ppid;		/* as the sender's application gave it */
+	u32	context;
+	u16	stream;
+};
+
+void sdp_pack_rechdr(void *buf, const struct sdp_rec_info *ri);
+/* -EBADMSG: shorter than a record header, or rsvd not 0 */
+int sdp_unpack_rechdr(const void *buf, size_t len, struct sdp_rec_info *ri);
+
 /* host-order view of a BSDH and its extended header */
 struct sdp_msg {
 	u8	mid;
