@@ -319,6 +319,7 @@ static int sdp_cm_connect_request(struct rdma_cm_id *id,
 	struct sdp_hello_ack ack;
 	struct sdp_conn *conn;
 	struct sock *sk;
+	bool boundary, records;
 	int err;
 
 	err = sdp_unpack_hello(ev->param.conn.private_data,
@@ -329,8 +330,9 @@ static int sdp_cm_connect_request(struct rdma_cm_id *id,
 		return 1;
 	}
 	/* records (SOCK_SEQPACKET) or a byte stream: as the listener is */
-	if (!(hi.caps & SDP_CAP_MSG_BOUNDARY) !=
-	    (lsk->sk_type != SOCK_SEQPACKET)) {
+	boundary = hi.caps & SDP_CAP_MSG_BOUNDARY;
+	records = lsk->sk_type == SOCK_SEQPACKET;
+	if (boundary != records) {
 		sdp_cm_reject(id, SDP_REJ_CAPS);
 		return 1;
 	}

@@ -316,6 +316,8 @@ void sdp_conn_set_state(struct sdp_conn *conn, int state)
 
 	trace_sdp_state(conn, conn->state, state);
 	conn->state = state;
+	if (state == TCP_ESTABLISHED)
+		set_bit(SDP_CF_WAS_UP, &conn->flags);
 	/* the port table: an established connection holds its local port,
 	 * one that we closed first keeps holding it in TIME_WAIT
 	 */

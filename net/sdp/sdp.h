@@ -230,6 +230,7 @@ struct sdp_conn {
 #define SDP_CF_TIMEWAIT		7	/* we closed first: hold the port */
 #define SDP_CF_NOARM		8	/* teardown: do not re-arm the CQ */
 #define SDP_CF_ARMED		9	/* CQ armed, its handler not yet run */
+#define SDP_CF_WAS_UP		10	/* it reached ESTABLISHED */
 
 /* the socket */
 struct sdp_sock {

@@ -44,6 +44,7 @@ struct sdp_notif {
 };
 
 static void sdp_assoc_work(struct work_struct *work);
+static bool sdp_assoc_update(struct sock *psk, struct sock *sk);
 
 void sdp_seq_init_sock(struct sock *sk)
 {
@@ -165,7 +166,7 @@ bool sdp_seq_child_ready(struct sock *lsk, struct sdp_conn *conn)
 		if (conn->state != TCP_CLOSE) {
 			sdp_assoc_link(lsk, sk, &conn->peer);
 			linked = true;
-			sdp_assoc_kick(sk, 0);
+			sdp_assoc_update(lsk, sk);	/* COMM_UP */
 		}
 		release_sock(sk);
 	}
@@ -183,13 +184,16 @@ static bool sdp_assoc_has_data(const struct sdp_conn *conn)
 
 /* Is there something for a reader: a whole record, a record so large that
  * it must be delivered in parts (half the receive buffer, as SCTP's partial
- * delivery point), or the rest of one whose connection ended.
+ * delivery point), or the rest of one whose connection ended. Not before
+ * the association's COMM_UP has been queued, which comes first.
  */
 static bool sdp_assoc_readable(const struct sock *sk)
 {
 	const struct sdp_conn *conn = READ_ONCE(sdp_sk(sk)->conn);
 
 	if (!conn || !sdp_assoc_has_data(conn))
+		return false;
+	if (!READ_ONCE(sdp_sk(sk)->a_up) && !sdp_sk(sk)->peeled)
 		return false;
 	return READ_ONCE(conn->rx_records) ||
 	       READ_ONCE(conn->state) == TCP_CLOSE ||
@@ -221,7 +225,7 @@ static void sdp_notify(struct sock *psk, struct sock *sk, const void *ev,
 	struct sdp_sock *pssk = sdp_sk(psk);
 	struct sdp_notif *n;
 
-	n = kmalloc(sizeof(*n) + len, GFP_KERNEL);
+	n = kvmalloc(sizeof(*n) + len, GFP_KERNEL);
 	if (!n)
 		return;
 	memcpy(&n->peer, &sdp_sk(sk)->ae.peer, sizeof(n->peer));
@@ -261,6 +265,46 @@ static void sdp_notify_shutdown(struct sock *psk, struct sock *sk)
 		sdp_notify(psk, sk, &ev, sizeof(ev));
 }
 
+/* The association ended with messages it never sent (still queued, not
+ * in send slots): each comes back in an SDP_SEND_FAILED, as SCTP's
+ * SCTP_SEND_FAILED_EVENT, or is dropped when that is not subscribed.
+ */
+static void sdp_notify_unsent(struct sock *psk, struct sock *sk,
+			      struct sdp_conn *conn)
+{
+	struct sdp_send_failed *ev;
+	struct sdp_rec_info ri;
+	struct sk_buff *skb;
+	u32 len;
+
+	while ((skb = __skb_dequeue(&conn->txq))) {
+		if (!sdp_sk(psk)->events.sdp_send_failure_event ||
+		    skb->len < SDP_RECHDR_LEN ||
+		    sdp_unpack_rechdr(skb->data, skb->len, &ri))
+			goto next;
+		len = sizeof(*ev) + skb->len - SDP_RECHDR_LEN;
+		ev = kvzalloc(len, GFP_KERNEL);
+		if (!ev)
+			goto next;
+		ev->ssf_type = SDP_SEND_FAILED;
+		ev->ssf_flags = SDP_SKB_CB(skb)->seq ? SDP_DATA_SENT :
+			       SDP_DATA_UNSENT;
+		ev->ssf_length = len;
+		ev->ssf_error = conn->err ? conn->err : ECONNRESET;
+		ev->ssf_info.sinfo_stream = ri.stream;
+		ev->ssf_info.sinfo_ppid = ri.ppid;
+		ev->ssf_info.sinfo_context = ri.context;
+		ev->ssf_info.sinfo_assoc_id = sdp_sk(sk)->ae.id;
+		ev->ssf_assoc_id = sdp_sk(sk)->ae.id;
+		memcpy(ev->ssf_data, skb->data + SDP_RECHDR_LEN,
+		       skb->len - SDP_RECHDR_LEN);
+		sdp_notify(psk, sk, ev, len);
+		kvfree(ev);
+next:
+		kfree_skb(skb);
+	}
+}
+
 static void sdp_notif_free_all(struct sdp_sock *ssk)
 {
 	struct sdp_notif *n, *tmp;
@@ -270,7 +314,7 @@ static void sdp_notif_free_all(struct sdp_sock *ssk)
 	list_splice_init(&ssk->notifq, &q);
 	spin_unlock(&ssk->assoc_lock);
 	list_for_each_entry_safe(n, tmp, &q, node)
-		kfree(n);
+		kvfree(n);
 }
 
 /* Close one association as close() closes a TCP socket: reset it when
@@ -301,10 +345,10 @@ static bool sdp_assoc_update(struct sock *psk, struct sock *sk)
 	int state = conn ? conn->state : TCP_CLOSE;
 	unsigned long idle, tmo;
 
-	if (!ssk->a_up && state != TCP_SYN_SENT && state != TCP_SYN_RECV &&
-	    state != TCP_CLOSE) {
-		ssk->a_up = true;
+	if (!ssk->a_up && conn && test_bit(SDP_CF_WAS_UP, &conn->flags)) {
+		WRITE_ONCE(ssk->a_up, true);
 		sdp_notify_assoc(psk, sk, SDP_COMM_UP, 0);
+		psk->sk_data_ready(psk);	/* its data may be read now */
 		if (ssk->a_eof && conn->state == TCP_ESTABLISHED)
 			sdp_conn_send_fin(conn);
 	}
@@ -317,6 +361,8 @@ static bool sdp_assoc_update(struct sock *psk, struct sock *sk)
 	state = conn ? conn->state : TCP_CLOSE;
 	if (state == TCP_CLOSE && !ssk->a_closed) {
 		ssk->a_closed = true;
+		if (conn)
+			sdp_notify_unsent(psk, sk, conn);
 		if (!ssk->a_up)
 			sdp_notify_assoc(psk, sk, SDP_CANT_STR_ASSOC,
 					 conn && conn->err ? conn->err :
@@ -802,7 +848,7 @@ static int sdp_seq_recv_notif(struct sock *sk, struct msghdr *msg,
 	spin_lock(&ssk->assoc_lock);
 	list_del(&n->node);
 	spin_unlock(&ssk->assoc_lock);
-	kfree(n);
+	kvfree(n);
 	return chunk;
 }
 
