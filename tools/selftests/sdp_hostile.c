@@ -1044,6 +1044,199 @@ BAD_HELLO(hello_short, REJ_BAD_HELLO, len = 20)
 /* all zero: mid Hello, version 0: the version is judged first */
 BAD_HELLO(hello_empty, REJ_VERSION, len = 0)
 
+/* ---- SOCK_SEQPACKET: records on a MSG_BOUNDARY connection ---- */
+
+#define CAP_MSG_BOUNDARY	0x04
+#define F_EOR			0x08
+#define W_RECHDR_LEN		12	/* ppid, context, stream, rsvd */
+
+/* a one-to-many server and a bystander association to it */
+struct sqbed {
+	int srv, cli;
+	uint16_t port;
+	struct sockaddr_in sa;
+	int n;
+};
+
+static int sq_open(const struct fam *f)
+{
+	struct timeval tv = { .tv_sec = 20 };
+	int fd = socket(f->family, SOCK_SEQPACKET, 0);
+
+	REQUIRE(fd >= 0, "socket(SOCK_SEQPACKET): %s", errname(errno));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+/* one message @fd -> @to, received whole (MSG_EOR) at @rfd; returns the
+ * sender's address as @rfd saw it in @from
+ */
+static void sq_exchange(int fd, const struct sockaddr_in *to, int rfd,
+			struct sockaddr_in *from, const char *what)
+{
+	char msg[64], buf[128];
+	struct sockaddr_in f;
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr m = { .msg_name = &f, .msg_namelen = sizeof(f),
+			    .msg_iov = &iov, .msg_iovlen = 1 };
+	int len = snprintf(msg, sizeof(msg), "%s", what);
+	ssize_t n;
+
+	n = sendto(fd, msg, len, MSG_NOSIGNAL, (const struct sockaddr *)to,
+		   sizeof(*to));
+	REQUIRE(n == len, "%s: sendto: %zd %s", what, n, errname(errno));
+	n = recvmsg(rfd, &m, 0);
+	REQUIRE(n == len && !memcmp(buf, msg, len) && (m.msg_flags & MSG_EOR),
+		"%s: recvmsg: %zd %s flags %#x", what, n,
+		n < 0 ? errname(errno) : "", m.msg_flags);
+	if (from)
+		*from = f;
+}
+
+static void sq_bed_check(struct sqbed *b, const char *when)
+{
+	struct sockaddr_in from;
+	char what[96];
+
+	snprintf(what, sizeof(what), "bystander %s, client->server", when);
+	sq_exchange(b->cli, &b->sa, b->srv, &from, what);
+	snprintf(what, sizeof(what), "bystander %s, server->client", when);
+	sq_exchange(b->srv, &from, b->cli, NULL, what);
+}
+
+static void sq_bed_open(const struct fam *f, struct sqbed *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->srv = sq_open(f);
+	b->sa = sin_local(0);
+	REQUIRE(!bind(b->srv, (struct sockaddr *)&b->sa, sizeof(b->sa)),
+		"bind: %s", errname(errno));
+	REQUIRE(!listen(b->srv, 16), "listen: %s", errname(errno));
+	b->port = t_port_of(b->srv);
+	b->sa.sin_port = htons(b->port);
+	b->cli = sq_open(f);
+	sq_bed_check(b, "before the attack");
+}
+
+static void sq_bed_close(const struct fam *f, struct sqbed *b)
+{
+	int c;
+
+	sq_bed_check(b, "after the attack");
+	obs("bystander association still carries messages");
+	c = sq_open(f);
+	sq_exchange(c, &b->sa, b->srv, NULL, "a new association");
+	obs("the one-to-many socket takes a new association");
+	close(c);
+	close(b->cli);
+	close(b->srv);
+}
+
+/* The hostile peer joins a one-to-many socket with MSG_BOUNDARY, sends
+ * one good record (proving it speaks records), then @paylen payload bytes
+ * with @flags; its association must be aborted, BadMessages must move,
+ * and the other association must not notice.
+ */
+static void sq_attack(const struct fam *f, uint8_t flags, uint32_t paylen)
+{
+	struct stat_snap snap;
+	struct w_hello hl;
+	struct sqbed b;
+	struct hpeer h;
+	long long bad0, bad1;
+	uint32_t len;
+	char buf[64];
+	ssize_t n;
+
+	sq_bed_open(f, &b);
+	bad0 = stat_get("BadMessages");
+	stat_snap(&snap);
+	h_open(&h, b.port, 0);
+	hello_good(&hl);
+	hl.caps = htonl(CAP_MSG_BOUNDARY);
+	REQUIRE(h_connect(&h, &hl, sizeof(hl)) == RDMA_CM_EVENT_ESTABLISHED,
+		"connect: %s", rdma_event_str(h.ev));
+	h_take_hello_ack(&h);
+
+	/* a good record: an all-zero record header, then "abcde" */
+	len = h_build(&h, MID_DATA, F_EOR, W_RECHDR_LEN + 5);
+	memset(h_txbuf(&h) + W_BSDH_LEN, 0, W_RECHDR_LEN);
+	memcpy(h_txbuf(&h) + W_BSDH_LEN + W_RECHDR_LEN, "abcde", 5);
+	REQUIRE(h_send_raw(&h, len) == IBV_WC_SUCCESS, "good record");
+	h.mseq++;
+	n = recv(b.srv, buf, sizeof(buf), 0);
+	REQUIRE(n == 5 && !memcmp(buf, "abcde", 5),
+		"the good record arrives: %zd %s", n, n < 0 ? errname(errno) : "");
+
+	len = h_build(&h, MID_DATA, flags, paylen);
+	if ((flags & 0x01) && paylen >= W_RECHDR_LEN)	/* a good header */
+		memset(h_txbuf(&h) + W_BSDH_LEN, 0, W_RECHDR_LEN);
+	diag("hostile: sending %u bytes: flags %#x payload %u", len, flags,
+	     paylen);
+	h_send_raw(&h, len);
+	bad1 = stat_wait_above("BadMessages", bad0, 2000);
+	EXPECT_TRUE("BadMessages grew", bad1 > bad0);
+	stat_diag_moved(&snap);
+	if (!h.got_abort)
+		h_poll(&h, 3000, 0, 1);
+	EXPECT_TRUE("peer got an AbortConn", h.got_abort);
+	/* nothing of the bad record reaches the reader */
+	n = recv(b.srv, buf, sizeof(buf), MSG_DONTWAIT);
+	CHECK(n < 0 && errno == EAGAIN, "recv after the attack: %zd %s", n,
+	      n < 0 ? errname(errno) : "");
+	h_close(&h);
+	sq_bed_close(f, &b);
+}
+
+/* shorter than a record header */
+TEST_SDP(seqpacket_record_header_short) { sq_attack(f, F_EOR, 5); }
+/* a record header whose reserved bytes are not 0 (h_build's 'k', 'l') */
+TEST_SDP(seqpacket_record_header_rsvd) { sq_attack(f, F_EOR, 16); }
+/* urgent data has no place in records */
+TEST_SDP(seqpacket_oob_pres) { sq_attack(f, F_EOR | 0x01, 16); }
+
+/* a Hello that does not match the listener's socket type is refused */
+static void sq_wrong_kind(const struct fam *f, int seqpacket)
+{
+	struct w_hello hl;
+	struct hpeer h;
+	struct w_rej rej;
+	enum rdma_cm_event_type ev;
+	struct sqbed sb;
+	struct bed b;
+	uint16_t port;
+
+	if (seqpacket) {
+		sq_bed_open(f, &sb);
+		port = sb.port;
+	} else {
+		bed_open(f, &b, 16);
+		port = b.port;
+	}
+	h_open(&h, port, 0);
+	hello_good(&hl);
+	if (!seqpacket)
+		hl.caps = htonl(CAP_MSG_BOUNDARY);
+	ev = h_connect(&h, &hl, sizeof(hl));
+	EXPECT_STR("connect", rdma_event_str(ev),
+		   rdma_event_str(RDMA_CM_EVENT_REJECTED));
+	if (ev == RDMA_CM_EVENT_REJECTED) {
+		REQUIRE(h.ev_priv_len >= sizeof(rej),
+			"REJ private data: %u bytes", h.ev_priv_len);
+		memcpy(&rej, h.ev_priv, sizeof(rej));
+		EXPECT_EQ("REJ reason", rej.reason, REJ_CAPS);
+	}
+	h_close(&h);
+	if (seqpacket)
+		sq_bed_close(f, &sb);
+	else
+		bed_close(f, &b);
+}
+
+TEST_SDP(seqpacket_listener_refuses_stream_hello) { sq_wrong_kind(f, 1); }
+TEST_SDP(stream_listener_refuses_record_hello) { sq_wrong_kind(f, 0); }
+
 int main(int argc, char **argv)
 {
 	/* SDP only: there is no TCP counterpart to a hostile SDP peer */
