@@ -38,6 +38,9 @@
 struct sdp_notif {
 	struct list_head	node;
 	struct sockaddr_storage	peer;
+	sdp_assoc_t		id;
+	bool			after;	/* after the data received before it */
+	u64			mark;	/* rcv_nxt then */
 	u32			len;
 	u32			off;	/* bytes already read */
 	u8			data[];
@@ -224,11 +227,21 @@ static void sdp_notify(struct sock *psk, struct sock *sk, const void *ev,
 {
 	struct sdp_sock *pssk = sdp_sk(psk);
 	struct sdp_notif *n;
+	bool up;
 
 	n = kvmalloc(sizeof(*n) + len, GFP_KERNEL);
 	if (!n)
 		return;
 	memcpy(&n->peer, &sdp_sk(sk)->ae.peer, sizeof(n->peer));
+	n->id = sdp_sk(sk)->ae.id;
+	/* as SCTP's: an association's events come after the messages that
+	 * arrived before them (COMM_UP before any)
+	 */
+	up = ((const struct sdp_assoc_change *)ev)->sac_type ==
+	     SDP_ASSOC_CHANGE &&
+	     ((const struct sdp_assoc_change *)ev)->sac_state == SDP_COMM_UP;
+	n->after = !up;
+	n->mark = sdp_sk(sk)->conn ? sdp_sk(sk)->conn->rcv_nxt : 0;
 	n->len = len;
 	n->off = 0;
 	memcpy(n->data, ev, len);
@@ -354,7 +367,9 @@ static bool sdp_assoc_update(struct sock *psk, struct sock *sk)
 	}
 	if (conn && test_bit(SDP_CF_FIN_RCVD, &conn->flags) && !ssk->a_shut) {
 		ssk->a_shut = true;
-		sdp_notify_shutdown(psk, sk);
+		/* the peer began the shutdown, not we */
+		if (!ssk->a_eof)
+			sdp_notify_shutdown(psk, sk);
 		if (conn->state == TCP_CLOSE_WAIT)
 			sdp_conn_send_fin(conn);
 	}
@@ -383,10 +398,12 @@ static bool sdp_assoc_update(struct sock *psk, struct sock *sk)
 		return false;
 	idle = jiffies - ssk->last_use;
 	if (idle >= tmo && state == TCP_ESTABLISHED &&
-	    skb_queue_empty(&conn->txq) && !sdp_assoc_has_data(conn))
+	    skb_queue_empty(&conn->txq) && !sdp_assoc_has_data(conn)) {
+		ssk->a_eof = true;
 		sdp_conn_send_fin(conn);
-	else if (state == TCP_ESTABLISHED)
+	} else if (state == TCP_ESTABLISHED) {
 		sdp_assoc_kick(sk, idle >= tmo ? tmo : tmo - idle);
+	}
 	return false;
 }
 
@@ -752,6 +769,15 @@ static int sdp_seq_connect(struct socket *sock, struct sockaddr *uaddr,
 	return err;
 }
 
+/* is data that arrived before rcv_nxt was @mark still to be read? */
+static bool sdp_assoc_before(struct sock *sk, u64 mark)
+{
+	struct sdp_conn *conn = READ_ONCE(sdp_sk(sk)->conn);
+
+	return conn && READ_ONCE(conn->copied_seq) < mark &&
+	       sdp_assoc_readable(sk);
+}
+
 /* a notification or an association with something to read; held */
 static bool sdp_seq_pick(struct sdp_sock *ssk, struct sdp_notif **n,
 			 struct sock **a)
@@ -776,6 +802,11 @@ static bool sdp_seq_pick(struct sdp_sock *ssk, struct sdp_notif **n,
 	}
 	if (!*a && !list_empty(&ssk->notifq)) {
 		*n = list_first_entry(&ssk->notifq, struct sdp_notif, node);
+		e = (*n)->after ? sdp_atab_find_id(&ssk->atab, (*n)->id) : NULL;
+		if (e && sdp_assoc_before(sdp_assoc_sk(e), (*n)->mark)) {
+			*a = sdp_assoc_sk(e);	/* its older data first */
+			*n = NULL;
+		}
 	} else if (!*a) {
 		list_for_each_entry(e, &ssk->atab.list, node) {
 			if (sdp_assoc_readable(sdp_assoc_sk(e))) {
