@@ -410,17 +410,22 @@ static void report_run(const struct test *t, const char *famname, struct run *r,
 	if (r->outcome != R_PASS)
 		printf("# %s\n", r->why);
 	if (diffline) {
-		printf("# transcript differs from tcp at line %d:\n", diffline);
-		printf("#   tcp: %s\n", la);
+		printf("# transcript differs from %s at line %d:\n",
+		       fam_tcp.name, diffline);
+		printf("#   %s: %s\n", fam_tcp.name, la);
 		printf("#   sdp: %s\n", lb);
 	}
 	if (r->outcome == R_FAIL || diffline || verbose) {
 		if (*r->diag)
 			print_prefixed("diagnostics:", r->diag);
 		if (diffline || verbose || r->outcome == R_FAIL) {
-			if (ref && diffline)
-				print_prefixed("tcp transcript:", ref->transcript);
 			char title[64];
+
+			if (ref && diffline) {
+				snprintf(title, sizeof(title), "%s transcript:",
+					 fam_tcp.name);
+				print_prefixed(title, ref->transcript);
+			}
 
 			snprintf(title, sizeof(title), "%s transcript:",
 				 famname ? famname : "test");
@@ -444,9 +449,9 @@ static int selected(const struct test *t, const char *filter)
 static void usage(const char *argv0)
 {
 	fprintf(stderr,
-		"usage: %s [-f sdp|tcp|both] [-t substring] [-l] [-v] [-T seconds]\n"
+		"usage: %s [-f sdp|%s|both] [-t substring] [-l] [-v] [-T seconds]\n"
 		"  -f  families to run (default both; with both, each sdp run is\n"
-		"      compared line by line with the tcp run of the same test)\n"
+		"      compared line by line with the %s run of the same test)\n"
 		"  -t  run only tests whose name contains substring\n"
 		"  -l  list tests\n"
 		"  -v  print transcripts of passing runs too\n"
@@ -456,7 +461,8 @@ static void usage(const char *argv0)
 		"  SDP_FAMILY (AF_SDP number, default %d),\n"
 		"  SDP_TIMEOUT_SCALE (multiply all timeouts, e.g. 4 on a debug kernel)\n"
 		"%s",
-		argv0, AF_SDP, harness_usage_extra ? harness_usage_extra : "");
+		argv0, fam_tcp.name, fam_tcp.name, AF_SDP,
+		harness_usage_extra ? harness_usage_extra : "");
 }
 
 int harness_main(int argc, char **argv)
@@ -494,7 +500,7 @@ int harness_main(int argc, char **argv)
 	}
 	if (!strcmp(fams, "both")) {
 		harness_want_tcp = harness_want_sdp = 1;
-	} else if (!strcmp(fams, "tcp")) {
+	} else if (!strcmp(fams, fam_tcp.name)) {
 		harness_want_tcp = 1;
 		harness_want_sdp = 0;
 	} else if (!strcmp(fams, "sdp")) {
@@ -514,8 +520,10 @@ int harness_main(int argc, char **argv)
 	if (list) {
 		for (t = tests_head; t; t = t->next)
 			if (selected(t, filter))
-				printf("%s%s\n", t->name,
-				       t->kind == T_DIFF ? " (tcp,sdp compared)" :
+				printf("%s%s%s%s\n", t->name,
+				       t->kind == T_DIFF ? " (" : "",
+				       t->kind == T_DIFF ? fam_tcp.name : "",
+				       t->kind == T_DIFF ? ",sdp compared)" :
 				       t->kind == T_SDP ? " (sdp only)" : "");
 		return 0;
 	}
@@ -571,7 +579,11 @@ int harness_main(int argc, char **argv)
 			break;
 		case T_SDP:
 			if (!harness_want_sdp) {
-				tap_line(1, t->name, "sdp", "sdp-only test, -f tcp given");
+				char why[64];
+
+				snprintf(why, sizeof(why), "sdp-only test, -f %s given",
+					 fam_tcp.name);
+				tap_line(1, t->name, "sdp", why);
 				break;
 			}
 			if (sdp_err) {
@@ -585,7 +597,7 @@ int harness_main(int argc, char **argv)
 		case T_DIFF:
 			if (harness_want_tcp) {
 				run_test(t, &fam_tcp, &rt);
-				report_run(t, "tcp", &rt, NULL, 0);
+				report_run(t, fam_tcp.name, &rt, NULL, 0);
 			}
 			if (harness_want_sdp) {
 				if (sdp_err) {

@@ -34,6 +34,11 @@ struct fam {
 	int is_sdp;
 };
 
+/*
+ * fam_tcp is the reference family the sdp runs are compared with. A binary
+ * may rename it before harness_main() (sdp_seqpacket: "sctp"); -f then
+ * takes that name instead of "tcp", and the TAP lines and diffs use it.
+ */
 extern struct fam fam_tcp, fam_sdp;
 
 /* @ms milliseconds times SDP_TIMEOUT_SCALE (slow kernels) */
