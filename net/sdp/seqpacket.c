@@ -453,11 +453,28 @@ static void sdp_assoc_work(struct work_struct *work)
 	sock_put(sk);		/* the work's reference */
 }
 
+/* the message of the sendmsg that sets an association up */
+struct sdp_seq_first {
+	struct msghdr		*msg;
+	size_t			len;
+	const struct sdp_sndrcvinfo *si;
+	long			*timeo;
+	int			ret;
+	bool			done;
+};
+
+static int sdp_assoc_send(struct sock *sk, struct msghdr *msg, size_t len,
+			  const struct sdp_sndrcvinfo *si, long *timeo);
+
 /* Set up an association of @psk to @dst (active open): @psk locked and
- * bound. Returns it, in the table, or an ERR_PTR.
+ * bound. Returns it, in the table, or an ERR_PTR. @first, if any, is
+ * queued before the association is unlocked, so that a set-up that fails
+ * at once still finds it queued (and returns it in SDP_SEND_FAILED), as
+ * SCTP's sendmsg queues the data of the association it starts.
  */
 static struct sock *sdp_assoc_connect(struct sock *psk,
-				      const struct sockaddr_storage *dst)
+				      const struct sockaddr_storage *dst,
+				      struct sdp_seq_first *first)
 {
 	struct sdp_sock *pssk = sdp_sk(psk);
 	struct rdma_cm_id *id;
@@ -493,6 +510,11 @@ static struct sock *sdp_assoc_connect(struct sock *psk,
 		release_sock(sk);
 		return ERR_PTR(err);
 	}
+	if (first) {
+		first->ret = sdp_assoc_send(sk, first->msg, first->len,
+					    first->si, first->timeo);
+		first->done = true;
+	}
 	release_sock(sk);
 	return sk;
 }
@@ -522,7 +544,7 @@ static int sdp_seq_cmsg(struct msghdr *msg, struct sdp_sndrcvinfo *si)
  */
 static struct sock *sdp_seq_lookup(struct sock *sk, struct msghdr *msg,
 				   const struct sdp_sndrcvinfo *si,
-				   bool create)
+				   bool create, struct sdp_seq_first *first)
 {
 	struct sdp_sock *ssk = sdp_sk(sk);
 	struct sockaddr_storage dst;
@@ -554,7 +576,7 @@ static struct sock *sdp_seq_lookup(struct sock *sk, struct msghdr *msg,
 		return a ? a : ERR_PTR(-EINVAL);
 	if (!ssk->bound_set)
 		return NULL;
-	a = sdp_assoc_connect(sk, &dst);
+	a = sdp_assoc_connect(sk, &dst, first);
 	if (!IS_ERR(a))
 		sock_hold(a);
 	return a;
@@ -563,7 +585,7 @@ static struct sock *sdp_seq_lookup(struct sock *sk, struct msghdr *msg,
 /* an association for sendmsg/connect, setting one up if need be */
 static struct sock *sdp_seq_get_assoc(struct socket *sock, struct msghdr *msg,
 				      const struct sdp_sndrcvinfo *si,
-				      bool create)
+				      bool create, struct sdp_seq_first *first)
 {
 	struct sockaddr_in6 any6 = { .sin6_family = AF_INET6 };
 	struct sockaddr_in any = { .sin_family = AF_INET };
@@ -572,7 +594,7 @@ static struct sock *sdp_seq_get_assoc(struct socket *sock, struct msghdr *msg,
 
 	for (tries = 0; tries < 3; tries++) {
 		lock_sock(sk);
-		a = sdp_seq_lookup(sk, msg, si, create);
+		a = sdp_seq_lookup(sk, msg, si, create, first);
 		release_sock(sk);
 		if (a)
 			return a;
@@ -680,6 +702,7 @@ static int sdp_seq_send_error(struct sock *sk, int flags, int err)
 static int sdp_seq_sendmsg(struct socket *sock, struct msghdr *msg,
 			   size_t len)
 {
+	struct sdp_seq_first first = { .done = false };
 	struct sock *sk = sock->sk, *a;
 	struct sdp_sndrcvinfo si;
 	u16 sflags;
@@ -700,19 +723,28 @@ static int sdp_seq_sendmsg(struct socket *sock, struct msghdr *msg,
 		return -EMSGSIZE;
 	if (!len && !(sflags & (SDP_ABORT | SDP_EOF)))
 		return -EINVAL;
+	timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
+	first.msg = msg;
+	first.len = len;
+	first.si = &si;
+	first.timeo = &timeo;
 	if (sdp_sk(sk)->peeled) {
 		a = sk;
 		sock_hold(a);
 	} else {
 		a = sdp_seq_get_assoc(sock, msg, &si,
-				      !(sflags & (SDP_ABORT | SDP_EOF)));
+				      !(sflags & (SDP_ABORT | SDP_EOF)),
+				      &first);
 		if (IS_ERR(a))
 			return PTR_ERR(a);
 	}
-	timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
-	lock_sock(a);
-	err = sdp_assoc_send(a, msg, len, &si, &timeo);
-	release_sock(a);
+	if (first.done) {
+		err = first.ret;
+	} else {
+		lock_sock(a);
+		err = sdp_assoc_send(a, msg, len, &si, &timeo);
+		release_sock(a);
+	}
 	sock_put(a);
 	return err < 0 ? sdp_seq_send_error(sk, msg->msg_flags, err) : err;
 }
@@ -736,13 +768,13 @@ static int sdp_seq_connect(struct socket *sock, struct sockaddr *uaddr,
 	if (addr_len < (int)sizeof(struct sockaddr_in))
 		return -EINVAL;
 	lock_sock(sk);
-	a = sdp_seq_lookup(sk, &msg, &si, false);
+	a = sdp_seq_lookup(sk, &msg, &si, false, NULL);
 	release_sock(sk);
 	if (!IS_ERR(a)) {
 		sock_put(a);
 		return -EISCONN;
 	}
-	a = sdp_seq_get_assoc(sock, &msg, &si, true);
+	a = sdp_seq_get_assoc(sock, &msg, &si, true, NULL);
 	if (IS_ERR(a))
 		return PTR_ERR(a);
 	timeo = sock_sndtimeo(sk, flags & O_NONBLOCK);
