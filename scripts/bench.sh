@@ -12,11 +12,13 @@
 #     its CQ in recv, net.sdp.recv_poll_usec=50, as ib_send_lat polls its
 #     own; and ib_send_lat -e, which sleeps as SDP does by default),
 #     connection rate, 4 parallel connections,
-#     memory per idle connection, SOCK_SEQPACKET messages/s (n/a until
-#     built), CPU time per byte of both ends; in the one guest only, the
-#     most concurrent connections it holds (sdpperf maxconn: cap 4096,
-#     stop before MemAvailable falls below 192 MiB, room for the moment
-#     when they all close);
+#     memory per idle connection, SOCK_SEQPACKET messages/s at 64 B with
+#     1, 16 and 256 associations on one server socket and memory per
+#     association (against Linux SCTP one-to-many, in the TCP column; n/a
+#     where the guest has no sctp), CPU time per byte of both ends; in the
+#     one guest only, the most concurrent connections it holds (sdpperf
+#     maxconn: cap 4096, stop before MemAvailable falls below 192 MiB,
+#     room for the moment when they all close);
 #   - raw verbs with perftest over rdma_cm (-R): ib_send_bw over the same
 #     sizes, ib_read_bw and ib_write_bw at 64 KiB and 1 MiB, ib_send_lat;
 #   - rsockets with rstream (librdmacm), where it runs.
@@ -138,9 +140,17 @@ else
 		fi
 		$P -c $SDP_PEER -f $fam -o json -t crr -d $D
 		$P -c $SDP_PEER -f $fam -o json -t mconn -n 4 -m 65536 -d $D
-		say "sdpperf $fam: memory of 64 idle connections, seqpacket"
+		say "sdpperf $fam: memory of 64 idle connections"
 		$P -c $SDP_PEER -f $fam -o json -t mem -n 64
-		$P -c $SDP_PEER -f $fam -o json -t seqpacket -m 64,1024 -d 1
+	done
+	# one server socket, 1/16/256 associations; tcp: SCTP one-to-many. After
+	# the stream tests: 256 associations take seconds to tear down, and
+	# seqpacket waits for memory to settle first (the stream tests do not)
+	for fam in sdp tcp; do
+		say "sdpperf $fam: seqpacket 64 B, 1, 16 and 256 associations, memory per association$([ $fam = tcp ] && echo ' (SCTP)')"
+		for n in 1 16 256; do
+			$P -c $SDP_PEER -f $fam -o json -t seqpacket -m 64 -n $n -d $D
+		done
 	done
 	# last: it takes the guest to its memory floor (then checks that it recovers)
 	if [ "$ROLE" = single ]; then
@@ -256,7 +266,7 @@ run_mode() {	# one|two
 	# two guests: virtio NICs (the e1000 model drops bursts on receive, which
 	# rxe answers with RC retries: 1 MiB RDMA READs never complete)
 	LD_PRELOAD=$pre scripts/vm.sh --kernel stock --guests "$g" --nic virtio --quiet --log "$name" \
-		--timeout $((300 + 200 * dur + (g == 1 ? 300 : 0))) --ko "$work/sdp.ko" --selftests "$work/bin" \
+		--timeout $((360 + 200 * dur + (g == 1 ? 300 : 0))) --ko "$work/sdp.ko" --selftests "$work/bin" \
 		--append "clocksource=tsc tsc=reliable" \
 		--set BENCH_DUR="$dur" --set BENCH_SIZES="$sizes" --set BENCH_POLL_US=50 \
 		--cmd "$(cat "$work/guest.sh")" &
@@ -414,9 +424,12 @@ for mode, g, cli in (("one", 1, 1), ("two", 2, 2)):
     modes[mode] = m
 
 # ---- lookups ----
-def sp(m, fam, test, size=None, key=None, poll=False):
+def sp(m, fam, test, size=None, key=None, poll=False, assocs=None):
     for r in m["sdpperf"]:
         if (r.get("recv_poll_usec", 0) > 0) != poll:
+            continue
+        # seqpacket records before "assocs" were of one association
+        if assocs is not None and r.get("assocs", 1) != assocs:
             continue
         if r.get("family") == fam and r.get("test") == test and (size is None or r.get("size") == size):
             if r.get("status") != "ok":
@@ -493,8 +506,14 @@ for mode, m in modes.items():
     if mode == "one":
         rows.append((mode, "max concurrent conns (2 GiB guest)", "higher",
                      sp(m, "sdp", "maxconn", 1, "conns"), sp(m, "tcp", "maxconn", 1, "conns"), None, None))
-    rows.append((mode, "SEQPACKET 64 B, msg/s", "higher",
-                 sp(m, "sdp", "seqpacket", 64, "msgs_per_s"), sp(m, "tcp", "seqpacket", 64, "msgs_per_s"), None, None))
+    # SEQPACKET: the TCP column is SCTP one-to-many (AF_INET, SOCK_SEQPACKET, IPPROTO_SCTP)
+    for n in (1, 16, 256):
+        rows.append((mode, "SEQPACKET 64 B, msg/s, %d assoc%s" % (n, "" if n == 1 else "s"), "higher",
+                     sp(m, "sdp", "seqpacket", 64, "msgs_per_s", assocs=n),
+                     sp(m, "tcp", "seqpacket", 64, "msgs_per_s", assocs=n), None, None))
+    rows.append((mode, "SEQPACKET memory per association, KiB", "lower",
+                 sp(m, "sdp", "seqpacket", 64, "kib_per_assoc", assocs=256),
+                 sp(m, "tcp", "seqpacket", 64, "kib_per_assoc", assocs=256), None, None))
 
 summary = []
 for mode, metric, better, s, t, v, r in rows:
@@ -537,6 +556,10 @@ def table():
                     "" if r["stop"] in ("cap", "memfloor", "time") else " (%s, %s side)" % (r["stop_at"], r["stop_side"]),
                     r["memavail_start_kb"] / 1024, r["memavail_peak_kb"] / 1024,
                     "recovered" if r["recovered"] else "NOT recovered"))
+        out.append("\nSEQPACKET rows: the TCP column is Linux SCTP one-to-many (AF_INET, SOCK_SEQPACKET, "
+                   "IPPROTO_SCTP); n/a: no sctp in the guest. One server socket; the client opens one socket "
+                   "per association and sends round-robin with MSG_DONTWAIT. Memory per association: over 256 "
+                   "idle associations, %s." % ("both ends in the one guest" if mode == "one" else "both guests"))
         if mc:
             out.append("\nmax concurrent conns%s: " % (
                 " (cap %d, MemAvailable floor %d MiB)" % (mcr["cap"], mcr["floor_kb"] // 1024) if mcr else "") +
@@ -558,6 +581,7 @@ meta = {
               "rtt": "round trip in us; perftest and rstream print half of it, doubled here",
               "ns_per_byte": "CPU ns per byte moved: processes = getrusage of client+server; whole guest(s) = non-idle /proc/stat time",
               "memory": "/proc/meminfo: max(MemFree drop, Slab growth) over 64 idle connections, both ends, per connection",
+              "seqpacket": "messages/s received by the one server socket (SOCK_SEQPACKET, one-to-many) while the client sent, from 1/16/256 associations, 64 B, round-robin MSG_DONTWAIT sends, MSG_EOR and the SNDRCV cmsg checked on each; tcp = SCTP (IPPROTO_SCTP); memory per association as memory, over 256 idle associations",
               "maxconn": "one guest: connections (client and server in the guest, 1 byte echoed on each) held at once until a call fails, the cap (4096) or MemAvailable < 192 MiB"},
 }
 res = {"meta": meta, "modes": modes, "summary": summary}

@@ -29,7 +29,14 @@
  *              peak; then closes everything and checks that the machine
  *              recovers (MemAvailable, and a new connection within 60 s)
  *   seqpacket  messages/s over SOCK_SEQPACKET (one-to-many) at -m
- *              (default 64,1k); "n/a" when the family refuses it
+ *              (default 64,1k) with -n associations (default 1) to one
+ *              server socket: -n client sockets of one association each,
+ *              sending round-robin (MSG_DONTWAIT: a full one is skipped);
+ *              the server checks MSG_EOR and the size of each message and
+ *              counts the association ids of the SDP_SNDRCV cmsgs. Also
+ *              memory per association, as mem, once all are up and idle.
+ *              For -f tcp it is SCTP (AF_INET, SOCK_SEQPACKET,
+ *              IPPROTO_SCTP); "n/a" when the family refuses it
  *   echo       send -b bytes (default 16m) of a pattern, the server echoes
  *              them, the client checks them; prints the connection, its
  *              /proc/net/sdp line while connected and the timing
@@ -89,6 +96,30 @@
 #define MC_SRV_MS	60000	/* maxconn: one accept or echo, server */
 #define MC_RECOVER_S	60	/* maxconn: a new connection after closing */
 #define LINE		1024
+#define SP_UP_S		30	/* seqpacket: at most this long without a new association */
+
+/*
+ * SCTP's one-to-many names (RFC 6458, linux/sctp.h), here because the host
+ * may lack netinet/sctp.h: the SCTP_EVENTS option and the SCTP_SNDRCV cmsg.
+ */
+#ifndef IPPROTO_SCTP
+#define IPPROTO_SCTP	132
+#endif
+#define SP_SOL_SCTP	132
+#define SP_SCTP_EVENTS	11	/* struct sctp_event_subscribe; byte 0: data_io */
+#define SP_SCTP_SNDRCV	1	/* cmsg type: struct sp_sctp_sndrcvinfo */
+
+struct sp_sctp_sndrcvinfo {
+	uint16_t sinfo_stream;
+	uint16_t sinfo_ssn;
+	uint16_t sinfo_flags;
+	uint32_t sinfo_ppid;
+	uint32_t sinfo_context;
+	uint32_t sinfo_timetolive;
+	uint32_t sinfo_tsn;
+	uint32_t sinfo_cumtsn;
+	int32_t sinfo_assoc_id;
+};
 
 enum out_mode { OUT_HUMAN = 1, OUT_JSON = 2, OUT_BOTH = 3 };
 
@@ -557,13 +588,26 @@ static void emit(struct result *r)
 	fflush(stdout);
 }
 
+/* seqpacket records carry their association count, n/a and errors too */
+static int sp_assocs;
+
+static const char *emit_assocs(const char *test)
+{
+	static char b[32];
+
+	if (strcmp(test, "seqpacket"))
+		return "";
+	snprintf(b, sizeof(b), "\"assocs\":%d,", sp_assocs);
+	return b;
+}
+
 static void emit_na(const char *test, size_t size, const char *why)
 {
 	struct result r;
 
 	snprintf(r.json, sizeof(r.json),
-		 "{\"tool\":\"sdpperf\",\"family\":\"%s\",\"test\":\"%s\",\"size\":%zu,\"status\":\"n/a\",\"reason\":\"%s\"}",
-		 opt.fam_name, test, size, why);
+		 "{\"tool\":\"sdpperf\",\"family\":\"%s\",\"test\":\"%s\",\"size\":%zu,%s\"status\":\"n/a\",\"reason\":\"%s\"}",
+		 opt.fam_name, test, size, emit_assocs(test), why);
 	snprintf(r.human, sizeof(r.human), "%-4s %-9s size %-8zu n/a (%s)",
 		 opt.fam_name, test, size, why);
 	emit(&r);
@@ -574,8 +618,8 @@ static void emit_error(const char *test, size_t size, const char *why)
 	struct result r;
 
 	snprintf(r.json, sizeof(r.json),
-		 "{\"tool\":\"sdpperf\",\"family\":\"%s\",\"test\":\"%s\",\"size\":%zu,\"status\":\"error\",\"reason\":\"%s\"}",
-		 opt.fam_name, test, size, why);
+		 "{\"tool\":\"sdpperf\",\"family\":\"%s\",\"test\":\"%s\",\"size\":%zu,%s\"status\":\"error\",\"reason\":\"%s\"}",
+		 opt.fam_name, test, size, emit_assocs(test), why);
 	snprintf(r.human, sizeof(r.human), "%-4s %-9s size %-8zu ERROR: %s",
 		 opt.fam_name, test, size, why);
 	emit(&r);
@@ -793,6 +837,217 @@ out:
 	free(fds);
 }
 
+/*
+ * seqpacket, server side. Association ids seen, as a set (open addressing;
+ * at most MAX_CONN of them).
+ */
+#define SP_IDS	(2 * MAX_CONN)
+
+struct sp_ids {
+	int32_t v[SP_IDS];
+	bool used[SP_IDS];
+	int n;
+};
+
+/* true if id is new */
+static bool sp_ids_add(struct sp_ids *s, int32_t id)
+{
+	unsigned int h = ((uint32_t)id * 2654435761u) % SP_IDS;
+
+	while (s->used[h]) {
+		if (s->v[h] == id)
+			return false;
+		h = (h + 1) % SP_IDS;
+	}
+	if (s->n >= SP_IDS / 2)
+		return false;
+	s->used[h] = true;
+	s->v[h] = id;
+	s->n++;
+	return true;
+}
+
+struct sp_count {
+	long long msgs, bytes, noeor, badlen, noinfo, notif;
+	double last;		/* time of the last message */
+	struct sp_ids ids;
+};
+
+/*
+ * One recvmsg (MSG_DONTWAIT) on the one-to-many socket: counts the message
+ * (or notification), checks MSG_EOR and the size, and takes the association
+ * id from the SDP_SNDRCV (SCTP_SNDRCV) cmsg. 2 a message of a new
+ * association, 1 another message, 0 nothing now, -1 error.
+ */
+static int sp_recv(int lfd, int family, char *buf, size_t size, struct sp_count *c)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(struct sp_sctp_sndrcvinfo)) +
+		       CMSG_SPACE(sizeof(struct sdp_sndrcvinfo)) + 64];
+		struct cmsghdr align;
+	} cbuf;
+	struct iovec iov = { .iov_base = buf, .iov_len = RECV_BUF };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf.b, .msg_controllen = sizeof(cbuf.b),
+	};
+	struct cmsghdr *cm;
+	bool have = false;
+	int32_t id = 0;
+	ssize_t n = recvmsg(lfd, &m, MSG_DONTWAIT);
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if (m.msg_flags & MSG_NOTIFICATION) {
+		c->notif++;
+		return 1;
+	}
+	c->msgs++;
+	c->bytes += n;
+	c->last = now_s();
+	if (!(m.msg_flags & MSG_EOR))
+		c->noeor++;
+	if ((size_t)n != size)
+		c->badlen++;
+	for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
+		if (family == AF_INET && cm->cmsg_level == SP_SOL_SCTP &&
+		    cm->cmsg_type == SP_SCTP_SNDRCV &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(struct sp_sctp_sndrcvinfo))) {
+			struct sp_sctp_sndrcvinfo si;
+
+			memcpy(&si, CMSG_DATA(cm), sizeof(si));
+			id = si.sinfo_assoc_id;
+			have = true;
+		} else if (family != AF_INET && cm->cmsg_level == SOL_SDP &&
+			   cm->cmsg_type == SDP_SNDRCV &&
+			   cm->cmsg_len >= CMSG_LEN(sizeof(struct sdp_sndrcvinfo))) {
+			struct sdp_sndrcvinfo si;
+
+			memcpy(&si, CMSG_DATA(cm), sizeof(si));
+			id = si.sinfo_assoc_id;
+			have = true;
+		}
+	}
+	if (!have) {
+		c->noinfo++;
+		return 1;
+	}
+	return sp_ids_add(&c->ids, id) ? 2 : 1;
+}
+
+/* everything there is now; 1 if a new association was among it, -1 error */
+static int sp_drain(int lfd, int family, char *buf, size_t size, struct sp_count *c)
+{
+	int r, fresh = 0;
+
+	while ((r = sp_recv(lfd, family, buf, size, c)) > 0)
+		if (r == 2)
+			fresh = 1;
+	return r < 0 ? -1 : fresh;
+}
+
+/*
+ * seqpacket: nconn associations to our one socket lfd. BEFORE (memory),
+ * one message from each association (UP when all nconn have been seen, or
+ * after SP_UP_S s without a new one), MEASURE (memory again: they are up
+ * and idle), GO, count messages until DONE sent=N (the window), and what
+ * is still on its way (at most 3 s more: all of them should arrive), RESULT.
+ */
+static void serve_seqpacket(int lfd, int cfd, int family, int nconn, size_t size)
+{
+	char *buf = malloc(RECV_BUF), line[LINE], extra[512];
+	struct sp_count *up = calloc(1, sizeof(*up)), *c = calloc(1, sizeof(*c));
+	struct pollfd p[2] = {
+		{ .fd = lfd, .events = POLLIN },
+		{ .fd = cfd, .events = POLLIN },
+	};
+	long long f0, s0, f1, s1, sent, wmsgs;
+	double cpu0, busy0, total0, tq, t_go, t_done;
+	int r;
+
+	if (!buf || !up || !c)
+		goto out;
+	if (family == AF_INET) {
+		/* SCTP gives its SCTP_SNDRCV cmsg only when asked for */
+		unsigned char data_io = 1;
+
+		setsockopt(lfd, SP_SOL_SCTP, SP_SCTP_EVENTS, &data_io, 1);
+	}
+	/* BEFORE: the client has taken its own figures */
+	if (ctl_recv(cfd, line, sizeof(line), 60000) < 0)
+		goto out;
+	if (strcmp(line, "BEFORE same"))
+		mem_settle();
+	meminfo(&f0, &s0);
+	ctl_send(cfd, "OK");
+	tq = now_s();
+	while (up->ids.n < nconn && now_s() < tq + SP_UP_S) {
+		r = poll(p, 2, 1000);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r > 0 && p[1].revents)
+			break;		/* the client gave up */
+		if (r > 0 && (p[0].revents & POLLIN)) {
+			r = sp_drain(lfd, family, buf, size, up);
+			if (r < 0)
+				break;
+			if (r)
+				tq = now_s();
+		}
+	}
+	ctl_send(cfd, "UP assocs=%d msgs=%lld noeor=%lld badlen=%lld noinfo=%lld",
+		 up->ids.n, up->msgs, up->noeor, up->badlen, up->noinfo);
+	/* MEASURE: all are up and idle */
+	if (ctl_recv(cfd, line, sizeof(line), 120000) < 0 || strncmp(line, "MEASURE", 7))
+		goto out;
+	meminfo(&f1, &s1);
+	ctl_send(cfd, "MEM assocs=%d free_kb=%lld slab_kb=%lld", up->ids.n,
+		 f0 - f1, s1 - s0);
+	if (ctl_recv(cfd, line, sizeof(line), 60000) < 0 || strncmp(line, "GO", 2))
+		goto out;
+	cpu0 = cpu_self_s();
+	sys_cpu(&busy0, &total0);
+	t_go = c->last = now_s();
+	for (;;) {
+		r = poll(p, 2, -1);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r > 0 && p[1].revents)
+			break;
+		if (r > 0 && (p[0].revents & POLLIN) &&
+		    sp_drain(lfd, family, buf, size, c) < 0)
+			break;
+	}
+	/* the window: from GO to DONE, while the client sent */
+	t_done = now_s();
+	wmsgs = c->msgs;
+	if (ctl_recv(cfd, line, sizeof(line), 10000) < 0)	/* DONE sent=N */
+		goto out;
+	sent = kv_ll(line, "sent");
+	/*
+	 * SCTP can have seconds' worth queued: at most 3 s more (and 1 s
+	 * without a message); what is still on its way is not counted
+	 */
+	tq = now_s();
+	while (c->msgs < sent && now_s() < tq + 1 && now_s() < t_done + 3) {
+		long long m0 = c->msgs;
+
+		if (poll(p, 1, 100) > 0 && sp_drain(lfd, family, buf, size, c) < 0)
+			break;
+		if (c->msgs != m0)
+			tq = now_s();
+	}
+	snprintf(extra, sizeof(extra),
+		 "msgs=%lld wmsgs=%lld bytes=%lld assocs=%d active=%d noeor=%lld badlen=%lld noinfo=%lld notif=%lld secs=%.6f",
+		 c->msgs, wmsgs, c->bytes, up->ids.n, c->ids.n, c->noeor,
+		 c->badlen, c->noinfo, up->notif + c->notif, t_done - t_go);
+	srv_result(cfd, cpu0, busy0, total0, extra);
+out:
+	free(buf);
+	free(up);
+	free(c);
+}
+
 /* one test, in a child process; the control connection is cfd */
 static void serve_one(int cfd)
 {
@@ -839,12 +1094,15 @@ static void serve_one(int cfd)
 	/* watchdog: a client that vanished must not keep us forever */
 	alarm(!strcmp(test, "maxconn") ? MC_FILL_S + 600 :
 	      (unsigned int)(dur * 3) +
-	      (strcmp(test, "mem") && strcmp(test, "echo") ? 60 : 300));
+	      (strcmp(test, "mem") && strcmp(test, "echo") &&
+	       strcmp(test, "seqpacket") ? 60 : 300));
 	if (!strcmp(test, "maxconn"))
 		raise_nofile(nconn + 64);
 
 	type = strcmp(test, "seqpacket") ? SOCK_STREAM : SOCK_SEQPACKET;
-	lfd = socket(family, type, 0);
+	/* the one-to-many peer of SDP's SEQPACKET is SCTP's, asked for by name */
+	lfd = socket(family, type, type == SOCK_SEQPACKET && family == AF_INET ?
+		     IPPROTO_SCTP : 0);
 	if (lfd < 0) {
 		ctl_send(cfd, "NA reason=socket:%s", strerror(errno));
 		return;
@@ -855,7 +1113,8 @@ static void serve_one(int cfd)
 		ctl_send(cfd, "NA reason=bind:%s", strerror(errno));
 		return;
 	}
-	if (type == SOCK_STREAM && listen(lfd, nconn + 16) < 0) {
+	/* SEQPACKET: listen lets the peers' associations in (one-to-many) */
+	if (listen(lfd, nconn + 16) < 0) {
 		ctl_send(cfd, "NA reason=listen:%s", strerror(errno));
 		return;
 	}
@@ -947,33 +1206,7 @@ static void serve_one(int cfd)
 	} else if (!strcmp(test, "maxconn")) {
 		serve_maxconn(lfd, cfd, nconn, (long long)size);
 	} else if (!strcmp(test, "seqpacket")) {
-		char *buf = malloc(RECV_BUF);
-		long long msgs = 0, bytes = 0;
-		struct pollfd p[2] = {
-			{ .fd = lfd, .events = POLLIN },
-			{ .fd = cfd, .events = POLLIN },
-		};
-
-		for (;;) {
-			if (poll(p, 2, -1) < 0 && errno != EINTR)
-				break;
-			if (p[1].revents)
-				break;
-			if (p[0].revents & POLLIN) {
-				ssize_t n = recv(lfd, buf, RECV_BUF, MSG_DONTWAIT);
-
-				if (n > 0) {
-					msgs++;
-					bytes += n;
-				} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-					break;
-				}
-			}
-		}
-		ctl_recv(cfd, line, sizeof(line), 10000);	/* DONE */
-		snprintf(extra, sizeof(extra), "msgs=%lld bytes=%lld", msgs, bytes);
-		srv_result(cfd, cpu0, busy0, total0, extra);
-		free(buf);
+		serve_seqpacket(lfd, cfd, family, nconn, size);
 	} else {
 		ctl_send(cfd, "NA reason=unknown-test");
 	}
@@ -1710,70 +1943,198 @@ out:
 	close(t.cfd);
 }
 
-static void test_seqpacket(size_t size)
+/*
+ * seqpacket: nassoc client sockets, one association each, all to the one
+ * server socket. Each sends one message first (the association comes up);
+ * memory is measured when the server has seen them all and they are idle
+ * (as mem: max(MemFree drop, Slab growth), both ends when both are in one
+ * kernel). Then size-byte messages round-robin for -d seconds, MSG_DONTWAIT:
+ * a socket that says EAGAIN is skipped, and only when all are full do we
+ * poll. The rate is the server's: messages it received from GO to DONE
+ * over that time (what was still queued arrives after, is checked, but not
+ * counted in the rate).
+ * The "tcp" family is SCTP one-to-many (AF_INET, SOCK_SEQPACKET, IPPROTO_SCTP).
+ */
+static void test_seqpacket(size_t size, int nassoc)
 {
 	struct test_ctx t;
 	char line[LINE], why[300];
-	double t0, el, cpu0, cpu;
-	long long sent = 0;
+	double t0, t1, el, up_s, cpu0, cpu, secs, rate, busy0, total0;
+	long long sent = 0, polls = 0, eagain = 0, passes = 0, f0, s0, f1, s1, sfree, sslab;
+	long long msgs, wmsgs, noeor, badlen, noinfo;
+	int proto = opt.family == AF_INET ? IPPROTO_SCTP : 0;
+	int *fds = NULL, i, r, got = 0, seen, active;
+	struct pollfd *pf = NULL;
 	char *buf;
-	int fd, r;
 	struct result res;
 
-	fd = socket(opt.family, SOCK_SEQPACKET, 0);
-	if (fd < 0) {
-		snprintf(why, sizeof(why), "socket: %s", strerror(errno));
+	sp_assocs = nassoc;
+	raise_nofile(nassoc + 64);
+	r = socket(opt.family, SOCK_SEQPACKET, proto);
+	if (r < 0) {
+		snprintf(why, sizeof(why), "socket(%s, SOCK_SEQPACKET, %s): %s",
+			 opt.family == AF_INET ? "AF_INET" : "AF_SDP",
+			 proto ? "IPPROTO_SCTP" : "0", strerror(errno));
 		emit_na("seqpacket", size, why);
 		return;
 	}
-	r = ctl_open(&t, "seqpacket", size, 1);
+	close(r);
+	r = ctl_open(&t, "seqpacket", size, nassoc);
 	if (r) {
 		(r > 0 ? emit_na : emit_error)("seqpacket", size, t.na);
-		close(fd);
+		if (t.cfd > 0)
+			close(t.cfd);
 		return;
 	}
-	buf = calloc(1, size);
-	cpu0 = cpu_self_s();
+	buf = calloc(1, size + 1);
+	fds = malloc(nassoc * sizeof(*fds));
+	pf = calloc(nassoc, sizeof(*pf));
+	mem_settle();
+	meminfo(&f0, &s0);
+	/* on one machine the server need not wait for calm again */
+	ctl_send(t.cfd, t.same_host ? "BEFORE same" : "BEFORE");
+	if (ctl_recv(t.cfd, line, sizeof(line), 60000) < 0) {
+		emit_error("seqpacket", size, "no answer to BEFORE");
+		goto out;
+	}
 	t0 = now_s();
-	while (now_s() < t0 + opt.dur) {
-		ssize_t n = sendto(fd, buf, size, MSG_NOSIGNAL,
-				   (struct sockaddr *)&t.data, sizeof(t.data));
-
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN || errno == ENOBUFS)
-				continue;
-			snprintf(why, sizeof(why), "sendto: %s", strerror(errno));
-			ctl_send(t.cfd, "DONE");
+	for (i = 0; i < nassoc; i++) {
+		fds[i] = socket(opt.family, SOCK_SEQPACKET, proto);
+		if (fds[i] < 0) {
+			snprintf(why, sizeof(why), "socket #%d: %s", i, strerror(errno));
+			emit_error("seqpacket", size, why);
+			goto out;
+		}
+		got++;
+		pf[i].fd = fds[i];
+		pf[i].events = POLLOUT;
+		/* the first message sets the association up */
+		if (sendto(fds[i], buf, size, MSG_NOSIGNAL, (struct sockaddr *)&t.data,
+			   sizeof(t.data)) < 0) {
+			snprintf(why, sizeof(why), "first sendto #%d: %s", i, strerror(errno));
 			(errno == EOPNOTSUPP ? emit_na : emit_error)("seqpacket", size, why);
 			goto out;
 		}
-		sent++;
 	}
-	el = now_s() - t0;
+	if (ctl_recv(t.cfd, line, sizeof(line), (SP_UP_S + 60) * 1000) < 0 ||
+	    strncmp(line, "UP", 2)) {
+		emit_error("seqpacket", size, "no UP from the server");
+		goto out;
+	}
+	up_s = now_s() - t0;
+	seen = kv_ll(line, "assocs");
+	if (seen != nassoc || kv_ll(line, "noeor") || kv_ll(line, "badlen") ||
+	    kv_ll(line, "noinfo")) {
+		snprintf(why, sizeof(why),
+			 "set-up: the server saw %d of %d associations (%lld messages; %lld without MSG_EOR, %lld of a wrong size, %lld without the SNDRCV cmsg)",
+			 seen, nassoc, kv_ll(line, "msgs"), kv_ll(line, "noeor"),
+			 kv_ll(line, "badlen"), kv_ll(line, "noinfo"));
+		emit_error("seqpacket", size, why);
+		goto out;
+	}
+	usleep(500000);
+	ctl_send(t.cfd, "MEASURE");
+	if (ctl_recv(t.cfd, line, sizeof(line), 60000) < 0 || strncmp(line, "MEM", 3)) {
+		emit_error("seqpacket", size, "no MEM answer");
+		goto out;
+	}
+	meminfo(&f1, &s1);
+	sfree = kv_ll(line, "free_kb");
+	sslab = kv_ll(line, "slab_kb");
+	ctl_send(t.cfd, "GO");
+	cpu0 = cpu_self_s();
+	sys_cpu(&busy0, &total0);
+	t1 = now_s();
+	for (;;) {
+		int ok = 0;
+
+		for (i = 0; i < nassoc; i++) {
+			ssize_t n = sendto(fds[i], buf, size, MSG_DONTWAIT | MSG_NOSIGNAL,
+					   (struct sockaddr *)&t.data, sizeof(t.data));
+
+			if (n >= 0) {
+				sent++;
+				ok++;
+				continue;
+			}
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == ENOBUFS || errno == EINTR) {
+				eagain++;
+				continue;
+			}
+			snprintf(why, sizeof(why), "sendto #%d: %s", i, strerror(errno));
+			ctl_send(t.cfd, "DONE sent=%lld", sent);
+			emit_error("seqpacket", size, why);
+			goto out;
+		}
+		passes++;
+		if (now_s() >= t1 + opt.dur)
+			break;
+		if (!ok) {
+			/* every association is full: wait for room in any */
+			polls++;
+			poll(pf, nassoc, 10);
+		}
+	}
+	el = now_s() - t1;
 	cpu = cpu_self_s() - cpu0;
-	usleep(100000);
-	ctl_send(t.cfd, "DONE");
+	ctl_send(t.cfd, "DONE sent=%lld", sent);
 	if (ctl_result(&t, line, sizeof(line), 60000) < 0) {
 		emit_error("seqpacket", size, t.na);
 		goto out;
 	}
+	msgs = kv_ll(line, "msgs");
+	wmsgs = kv_ll(line, "wmsgs");
+	noeor = kv_ll(line, "noeor");
+	badlen = kv_ll(line, "badlen");
+	noinfo = kv_ll(line, "noinfo");
+	active = kv_ll(line, "active");
+	secs = kv_d(line, "secs");
+	if (secs <= 0)
+		secs = el;
+	rate = wmsgs / secs;
+	if (noeor || badlen || noinfo || msgs > sent) {
+		snprintf(why, sizeof(why),
+			 "%lld sent, %lld received: %lld without MSG_EOR, %lld of a wrong size, %lld without the SNDRCV cmsg",
+			 sent, msgs, noeor, badlen, noinfo);
+		emit_error("seqpacket", size, why);
+		goto out;
+	}
 	{
-		long long msgs = kv_ll(line, "msgs");
+		/* one machine: its delta holds both ends; two: add the server's */
+		long long tfree = f0 - f1 + (t.same_host ? 0 : sfree);
+		long long tslab = s1 - s0 + (t.same_host ? 0 : sslab);
+		double per = (double)(tfree > tslab ? tfree : tslab) / nassoc;
+		double busy, total;
 
+		sys_cpu(&busy, &total);
 		snprintf(res.json, sizeof(res.json),
-			 "{\"tool\":\"sdpperf\",\"family\":\"%s\",\"test\":\"seqpacket\",\"size\":%zu,\"status\":\"ok\","
-			 "\"sent\":%lld,\"received\":%lld,\"seconds\":%.3f,\"msgs_per_s\":%.1f,"
-			 "\"cpu_client_s\":%.3f,\"cpu_server_s\":%.3f}",
-			 opt.fam_name, size, sent, msgs, el, msgs / el, cpu,
-			 kv_d(line, "cpu"));
+			 "{\"tool\":\"sdpperf\",\"family\":\"%s\",\"proto\":\"%s\",\"test\":\"seqpacket\",\"size\":%zu,"
+			 "\"assocs\":%d,\"status\":\"ok\",\"sent\":%lld,\"received\":%lld,\"received_in_window\":%lld,\"seconds\":%.3f,"
+			 "\"server_seconds\":%.3f,\"msgs_per_s\":%.1f,\"assocs_active\":%d,\"passes\":%lld,\"eagain\":%lld,\"all_full_polls\":%lld,"
+			 "\"cpu_client_s\":%.3f,\"cpu_server_s\":%.3f,\"cpu_sys_s\":%.3f,\"setup_s\":%.3f,"
+			 "\"method\":\"/proc/meminfo: max(MemFree drop, Slab growth) over idle associations (one message each), both ends\","
+			 "\"client_free_kb\":%lld,\"client_slab_kb\":%lld,\"server_free_kb\":%lld,\"server_slab_kb\":%lld,"
+			 "\"kib_per_assoc\":%.1f,\"free_kib_per_assoc\":%.1f,\"slab_kib_per_assoc\":%.1f,\"same_host\":%s}",
+			 opt.fam_name, proto ? "sctp" : "sdp", size, nassoc, sent, msgs, wmsgs, el,
+			 secs, rate, active, passes, eagain, polls, cpu, kv_d(line, "cpu"),
+			 busy - busy0 + (t.same_host ? 0 : kv_d(line, "busy")), up_s,
+			 f0 - f1, s1 - s0, sfree, sslab, per, (double)tfree / nassoc,
+			 (double)tslab / nassoc, t.same_host ? "true" : "false");
 		snprintf(res.human, sizeof(res.human),
-			 "%-4s %-9s size %-8zu %lld sent, %lld received in %.2f s = %.1f msg/s",
-			 opt.fam_name, "seqpacket", size, sent, msgs, el, msgs / el);
+			 "%-4s %-9s size %-8zu %s, %d assocs: %lld sent, %lld received (%lld in %.2f s = %.1f msg/s; %d assocs active; %lld EAGAIN, all full %lld times); %.1f KiB per association, %s (MemFree drop %.1f, Slab growth %.1f KiB/assoc); set up in %.2f s",
+			 opt.fam_name, "seqpacket", size, proto ? "SCTP" : "SDP", nassoc,
+			 sent, msgs, wmsgs, secs, rate, active, eagain, polls, per,
+			 t.same_host ? "both ends" : "both machines", (double)tfree / nassoc,
+			 (double)tslab / nassoc, up_s);
 		emit(&res);
 	}
 out:
+	for (i = 0; i < got; i++)
+		close(fds[i]);
+	free(fds);
+	free(pf);
 	free(buf);
-	close(fd);
 	close(t.cfd);
 }
 
@@ -1991,7 +2352,8 @@ static int run_client(void)
 			if (ctl_open(&t, "sync", 0, 1))
 				die("sync: %s", t.na);
 			close(t.cfd);
-		} else if (opt.nconn > MAX_CONN && (!strcmp(tok, "mem") || !strcmp(tok, "mconn"))) {
+		} else if (opt.nconn > MAX_CONN && (!strcmp(tok, "mem") || !strcmp(tok, "mconn") ||
+						    !strcmp(tok, "seqpacket"))) {
 			die("%s: -n at most %d", tok, MAX_CONN);
 		} else if (is_sized(tok)) {
 			if (!user_sizes)
@@ -2000,7 +2362,9 @@ static int run_client(void)
 					    !strcmp(tok, "mconn") ? "64k" : "64,1k");
 			for (i = 0; i < opt.nsizes; i++) {
 				cur_size = opt.sizes[i];
-				alarm((unsigned int)(opt.dur * 3) + 60);
+				/* seqpacket: memory settles, associations come up */
+				alarm((unsigned int)(opt.dur * 3) +
+				      (strcmp(tok, "seqpacket") ? 60 : 240));
 				if (!strcmp(tok, "bw"))
 					test_stream("bw", opt.sizes[i], 1);
 				else if (!strcmp(tok, "mconn"))
@@ -2009,7 +2373,8 @@ static int run_client(void)
 				else if (!strcmp(tok, "lat"))
 					test_lat(opt.sizes[i]);
 				else
-					test_seqpacket(opt.sizes[i]);
+					test_seqpacket(opt.sizes[i],
+						       opt.nconn ? opt.nconn : 1);
 			}
 		} else if (!strcmp(tok, "crr")) {
 			alarm((unsigned int)(opt.dur * 3) + 60);
@@ -2041,7 +2406,8 @@ static void usage(void)
 		"               [-n NCONN] [-b BYTES] [-o human|json|both] [-w SEC] [-T TAG]\n"
 		"               [-F MIB]\n"
 		"tests (comma separated): bw lat crr mconn mem maxconn seqpacket echo sync quit\n"
-		"-n: connections (mconn 4, mem 64; maxconn: the cap, default %d)\n"
+		"-n: connections (mconn 4, mem 64; seqpacket: associations, 1;\n"
+		"    maxconn: the cap, default %d)\n"
 		"-F: maxconn stops when MemAvailable falls below MIB (default 64, 0 = off)\n"
 		"sizes: comma separated, with k/m suffixes (bw default 64,256,1k,4k,16k,64k,256k,1m)\n"
 		"-p: control port (tcp, default %d); data ports are picked by the server\n"
@@ -2096,7 +2462,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (opt.nconn > MC_MAX)
-		die("-n at most %d (%d for mem and mconn)", MC_MAX, MAX_CONN);
+		die("-n at most %d (%d for mem, mconn and seqpacket)", MC_MAX, MAX_CONN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (opt.server)
 		return run_server();
