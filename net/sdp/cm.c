@@ -62,7 +62,8 @@ static void sdp_hello_info(struct sdp_conn *conn, struct sdp_hello_info *i)
 	i->bufs = conn->rx_posted;
 	i->rcvsz = conn->rx_size;
 	i->desremrcvsz = conn->rx_size;
-	i->caps = conn->boundary ? SDP_CAP_MSG_BOUNDARY : 0;
+	i->caps = conn->boundary ? SDP_CAP_MSG_BOUNDARY :
+				   SDP_CAP_RDMA_READ_ZCOPY;
 }
 
 int sdp_cm_connect(struct sdp_conn *conn, struct rdma_cm_id *id,
@@ -376,7 +377,9 @@ static int sdp_cm_connect_request(struct rdma_cm_id *id,
 	ai.version = SDP_VERSION;
 	ai.bufs = conn->rx_posted;
 	ai.rcvsz = conn->rx_size;
-	ai.caps = hi.caps & SDP_CAP_MSG_BOUNDARY;
+	/* a byte stream may use zero copy in read mode, records not */
+	ai.caps = hi.caps & (records ? SDP_CAP_MSG_BOUNDARY :
+			     SDP_CAP_RDMA_READ_ZCOPY);
 	conn->caps = ai.caps;
 	conn->boundary = ai.caps & SDP_CAP_MSG_BOUNDARY;
 	sdp_pack_hello_ack(&ack, &ai);

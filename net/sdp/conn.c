@@ -117,6 +117,8 @@ void sdp_conn_put(struct sdp_conn *conn)
 	sdp_port_release(&conn->bind);
 	skb_queue_purge(&conn->rxq);
 	skb_queue_purge(&conn->txq);
+	if (conn->pd)
+		sdp_zc_teardown(conn);
 	sdp_conn_free_rings(conn);
 	if (conn->pd)
 		ib_dealloc_pd(conn->pd);
@@ -234,7 +236,8 @@ int sdp_conn_setup_qp(struct sdp_conn *conn, u32 peer_rcvsz, u16 peer_bufs)
 		conn->pd = NULL;
 		return err;
 	}
-	cq_attr.cqe = conn->rx_depth + SDP_MAX_TX + SDP_CTL_SLOTS + 8;
+	cq_attr.cqe = conn->rx_depth + SDP_MAX_TX + SDP_CTL_SLOTS +
+		      SDP_ZC_SEGS + 8;
 	cq_attr.comp_vector = 0;
 	conn->cq = ib_create_cq(dev, sdp_cq_comp, sdp_cq_event, conn,
 				&cq_attr);
@@ -247,9 +250,11 @@ int sdp_conn_setup_qp(struct sdp_conn *conn, u32 peer_rcvsz, u16 peer_bufs)
 	qp_attr.qp_context = conn;
 	qp_attr.send_cq = conn->cq;
 	qp_attr.recv_cq = conn->cq;
-	qp_attr.cap.max_send_wr = SDP_MAX_TX + SDP_CTL_SLOTS + 2;
+	/* + the READs of one SrcAvail and its registration (zcopy.c) */
+	qp_attr.cap.max_send_wr = SDP_MAX_TX + SDP_CTL_SLOTS + SDP_ZC_SEGS + 3;
 	qp_attr.cap.max_recv_wr = conn->rx_depth + 1;
-	qp_attr.cap.max_send_sge = 1;
+	conn->zc_sge = clamp_t(u32, dev->attrs.max_send_sge, 1, SDP_ZC_SGE);
+	qp_attr.cap.max_send_sge = conn->zc_sge;
 	qp_attr.cap.max_recv_sge = 1;
 	qp_attr.cap.max_inline_data = READ_ONCE(sn->sysctl.inline_thresh);
 	qp_attr.sq_sig_type = IB_SIGNAL_ALL_WR;
@@ -561,6 +566,7 @@ static void sdp_destroy_work(struct work_struct *work)
 		sdp_cq_quiesce(conn);
 	}
 	lock_sock(sk);
+	sdp_zc_teardown(conn);	/* the peer cannot read our pages now */
 	cq = conn->cq;
 	conn->cq = NULL;
 	conn->qp = NULL;

@@ -87,13 +87,14 @@ u32 sdp_conn_inq(const struct sdp_conn *conn)
 /* the reader freed memory: post buffers again and tell the peer */
 void sdp_conn_rx_consumed(struct sdp_conn *conn)
 {
+	sdp_zc_rx_resume(conn);
 	if (sdp_rx_fill(conn))
 		sdp_conn_abort(conn, ECONNRESET, false);
 	else
 		sdp_conn_push(conn, false);
 }
 
-static void sdp_rx_fin(struct sdp_conn *conn)
+void sdp_rx_fin(struct sdp_conn *conn)
 {
 	struct sock *sk = conn->sk;
 
@@ -164,8 +165,8 @@ static int sdp_rx_record(struct sdp_conn *conn, const void *buf,
 	return 0;
 }
 
-static int sdp_rx_data(struct sdp_conn *conn, const void *buf,
-		       const struct sdp_msg *m)
+int sdp_rx_data(struct sdp_conn *conn, const void *buf,
+		const struct sdp_msg *m)
 {
 	struct sock *sk = conn->sk;
 	struct sk_buff *skb;
@@ -245,9 +246,27 @@ void sdp_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 		goto bad;
 	trace_sdp_recv(conn, m.mid, m.flags, m.len, m.mseq, credits);
 	conn->rx_mseq = m.mseq;
+	/* a sender waiting for a data credit only (zcopy.c) wakes up */
+	if (credits > SDP_CONTROL_CREDITS &&
+	    conn->tx_credits <= SDP_CONTROL_CREDITS && conn->zt.len)
+		sk->sk_write_space(sk);
 	conn->tx_credits = credits;
 	conn->last_rx_jiffies = jiffies;
 	conn->ka_probes = 0;
+
+	err = sdp_zc_rx_msg(conn, b->data, &m);
+	if (err == -EPIPE) {
+		sdp_conn_abort(conn, -sdp_reset_errno(conn), true);
+		return;
+	}
+	if (err == -EBADMSG || err == -EPROTO)
+		goto bad;
+	if (err < 0) {
+		sdp_conn_abort(conn, ENOBUFS, true);
+		return;
+	}
+	if (!err)
+		goto fill;
 
 	switch (m.mid) {
 	case SDP_MID_DATA:
@@ -277,6 +296,7 @@ void sdp_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 		err = -EPROTO;
 		goto bad;
 	}
+fill:
 	if (sdp_rx_fill(conn))
 		sdp_conn_abort(conn, ECONNRESET, false);
 	return;

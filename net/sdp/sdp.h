@@ -17,6 +17,8 @@
 #include <rdma/ib_verbs.h>
 #include <rdma/rdma_cm.h>
 #include <linux/sdp.h>
+#include <linux/scatterlist.h>
+#include <linux/sizes.h>
 
 #include "wire.h"
 #include "assoc.h"
@@ -105,6 +107,51 @@ struct sdp_buf {
 	bool		posted;
 };
 
+/* zcopy.c: read-mode zero copy (SrcAvail / RDMA READ / RdmaRdCompl) */
+#define SDP_ZC_MAX	(1024 * 1024)	/* bytes of one SrcAvail */
+#define SDP_ZC_PAGES	(SDP_ZC_MAX / PAGE_SIZE + 1)
+#define SDP_ZC_SEG	SKB_WITH_OVERHEAD(SZ_64K)	/* a receive skb */
+#define SDP_ZC_SEGS	DIV_ROUND_UP(SDP_ZC_MAX, SDP_ZC_SEG)
+#define SDP_ZC_SGE	8		/* segments per RDMA READ, at most */
+
+/* the send side: the user pages of the SrcAvail in flight */
+struct sdp_zc_tx {
+	struct ib_mr		*mr;
+	struct page		**pages;
+	u32			npages;
+	struct sg_table		sgt;
+	int			nents;		/* mapped, 0: none */
+	struct ib_cqe		reg_cqe;
+	u32			len;		/* advertised */
+	u32			acked;		/* RdmaRdCompl so far */
+	bool			busy;		/* advertised, not finished */
+	bool			refused;	/* SendSM */
+	bool			cancelled;	/* SrcAvailCancel sent */
+};
+
+struct sdp_zc_rd {
+	struct ib_cqe		cqe;
+	struct sdp_conn		*conn;
+};
+
+/* the receive side: the peer's SrcAvail being read */
+struct sdp_zc_rx {
+	bool			active;		/* a SrcAvail to take */
+	bool			posted;		/* its READs are posted */
+	bool			fin_held;	/* DisConn after it */
+	bool			compl_owed;	/* RdmaRdCompl not yet sent */
+	u32			owed;		/* its size */
+	u32			size;
+	u32			rkey;
+	u64			addr;
+	u32			nseg;
+	u32			nwr;
+	u32			ndone;
+	struct sk_buff		*seg[SDP_ZC_SEGS];
+	u64			dma[SDP_ZC_SEGS];
+	struct sdp_zc_rd	rd[SDP_ZC_SEGS];
+};
+
 /* One RDMA connection of the session engine. It does not know the socket
  * type: a SOCK_STREAM socket owns one, a SOCK_SEQPACKET one a table.
  * Everything here is protected by the owning socket's lock (lock_sock),
@@ -182,6 +229,11 @@ struct sdp_conn {
 	bool			rx_rec_mid;	/* a record is being received */
 	struct sdp_rec_info	rd_info;	/* of the record being read */
 	struct sk_buff_head	txq;		/* records not yet in send slots */
+
+	/* zero copy */
+	struct sdp_zc_tx	zt;
+	struct sdp_zc_rx	zr;
+	u32			zc_sge;		/* READ segments per request */
 
 	/* send */
 	struct sdp_buf		*tx_ring;
@@ -313,6 +365,21 @@ void sdp_conn_persist(struct sdp_conn *conn);
 /* tx.c */
 void sdp_tx_done(struct ib_cq *cq, struct ib_wc *wc);
 int sdp_send_ctl(struct sdp_conn *conn, u8 mid, u8 flags);
+int sdp_send_ext(struct sdp_conn *conn, const struct sdp_msg *m,
+		 bool data_credit);
+int sdp_sendmsg_wait(struct sdp_conn *conn, long *timeo);
+
+/* zcopy.c */
+bool sdp_zc_want(const struct sdp_conn *conn, const struct msghdr *msg,
+		 size_t left, long timeo);
+int sdp_zc_wait_idle(struct sdp_conn *conn, long *timeo);
+ssize_t sdp_zc_send(struct sdp_conn *conn, struct msghdr *msg, size_t len,
+		    long *timeo);
+int sdp_zc_rx_msg(struct sdp_conn *conn, const void *buf,
+		  const struct sdp_msg *m);
+void sdp_zc_rx_resume(struct sdp_conn *conn);
+void sdp_zc_push(struct sdp_conn *conn);
+void sdp_zc_teardown(struct sdp_conn *conn);
 void sdp_tx_after_poll(struct sdp_conn *conn);
 
 /* oob.c */
@@ -344,6 +411,9 @@ static inline u64 sdp_skb_end_seq(const struct sk_buff *skb)
 }
 
 void sdp_rx_done(struct ib_cq *cq, struct ib_wc *wc);
+int sdp_rx_data(struct sdp_conn *conn, const void *buf,
+		const struct sdp_msg *m);
+void sdp_rx_fin(struct sdp_conn *conn);
 int sdp_rx_fill(struct sdp_conn *conn);
 void sdp_conn_set_state(struct sdp_conn *conn, int state);
 void sdp_conn_abort(struct sdp_conn *conn, int err, bool send_abort);

@@ -93,6 +93,36 @@ int sdp_send_ctl(struct sdp_conn *conn, u8 mid, u8 flags)
 	return sdp_post(conn, b, mid, flags);
 }
 
+/* a control message with an extended header (SrcAvail, RdmaRdCompl);
+ * @data_credit: it may not take the credit kept for control
+ */
+int sdp_send_ext(struct sdp_conn *conn, const struct sdp_msg *m,
+		 bool data_credit)
+{
+	struct sdp_msg h = *m;
+	struct sdp_buf *b = NULL;
+	u32 i;
+
+	if (!sdp_can_send(conn))
+		return -ENOTCONN;
+	if (conn->tx_credits < (data_credit ? SDP_CONTROL_CREDITS + 1 : 1)) {
+		SDP_STAT_INC(conn->sk, SDP_STAT_CREDIT_STALLS);
+		return -EAGAIN;
+	}
+	for (i = 0; i < SDP_CTL_SLOTS; i++) {
+		if (!conn->ctl_ring[i].posted) {
+			b = &conn->ctl_ring[i];
+			break;
+		}
+	}
+	if (!b)
+		return -EAGAIN;
+	h.len = SDP_BSDH_LEN + sdp_ext_len(h.mid);
+	b->len = sdp_pack_msg(b->data, &h);
+	b->payload = 0;
+	return sdp_post(conn, b, h.mid, h.flags);
+}
+
 /* Is there room for more data: a slot not in use, and a buffer for it
  * unless the last attempt to allocate one failed and no slot has given
  * its buffer back since (a completion does; see sdp_tx_slot_buf).
@@ -234,6 +264,7 @@ void sdp_conn_push(struct sdp_conn *conn, bool force)
 
 	if (!sdp_can_send(conn))
 		return;
+	sdp_zc_push(conn);
 	if (conn->boundary) {
 		sdp_tx_fill_records(conn);
 		if (!sdp_can_send(conn))
@@ -334,7 +365,7 @@ void sdp_tx_after_poll(struct sdp_conn *conn)
 	sdp_conn_push(conn, false);
 }
 
-static int sdp_sendmsg_wait(struct sdp_conn *conn, long *timeo)
+int sdp_sendmsg_wait(struct sdp_conn *conn, long *timeo)
 {
 	struct sock *sk = conn->sk;
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
@@ -371,6 +402,7 @@ int sdp_conn_sendmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 		     long *timeo)
 {
 	bool oob = msg->msg_flags & MSG_OOB;
+	bool zc_off = false;
 	size_t copied = 0;
 	int err = 0;
 
@@ -381,6 +413,25 @@ int sdp_conn_sendmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 		if (!sdp_can_send(conn)) {
 			err = -EPIPE;
 			break;
+		}
+		if (conn->zt.busy) {
+			/* another thread's zero-copy send is out: after it */
+			err = sdp_zc_wait_idle(conn, timeo);
+			if (err)
+				break;
+			continue;
+		}
+		if (!zc_off && sdp_zc_want(conn, msg, len - copied, *timeo)) {
+			ssize_t n = sdp_zc_send(conn, msg, len - copied, timeo);
+
+			if (n < 0) {
+				err = n;
+				break;
+			}
+			copied += n;
+			/* refused or not mappable: the rest goes by bcopy */
+			zc_off = !n || conn->zt.refused;
+			continue;
 		}
 		if (!conn->tx_partial) {
 			if (!sdp_conn_writable(conn)) {

@@ -1,0 +1,581 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sdp zero copy, read mode (wire.md "Zero copy"): a stream send of at
+ * least zcopy_thresh bytes registers the user's pages for remote read
+ * (fast registration) and advertises them in a SrcAvail; the peer
+ * RDMA-READs them and answers RdmaRdCompl, then the send completes and
+ * the registration is undone. The pages are never copied by this CPU.
+ *
+ * The sink reads into kernel buffers from its CQ work as soon as the
+ * SrcAvail arrives (and its receive memory allows), independent of any
+ * reader; so crossing SrcAvails from both ends cannot deadlock, and a
+ * MSG_PEEK or a small read does not matter. Messages behind a SrcAvail
+ * wait until its bytes are in: only a DisConn may come (our own senders
+ * send nothing else while a SrcAvail is out), anything else with payload
+ * is a peer breaking the protocol. A sink that cannot take it (no memory)
+ * answers SendSM, and the source sends the rest in bcopy.
+ *
+ * A source that gives up (signal, SO_SNDTIMEO) sends SrcAvailCancel and
+ * waits a bounded time for the answer; without one it resets the
+ * connection. Either way the pages stay pinned and the key registered
+ * until the peer answered or the QP is gone (sdp_zc_teardown after the
+ * drain), never freed while the peer may still read them.
+ *
+ * Under lock_sock like the rest of the engine.
+ */
+#include <linux/mm.h>
+#include <linux/uio.h>
+#include <linux/sched/signal.h>
+#include <net/sock.h>
+
+#include "sdp.h"
+
+#define SDP_ZC_CANCEL_WAIT	(5 * HZ)
+
+/* is the rest of this send (@left bytes) for zero copy? */
+bool sdp_zc_want(const struct sdp_conn *conn, const struct msghdr *msg,
+		 size_t left, long timeo)
+{
+	int thresh = READ_ONCE(sdp_sk(conn->sk)->zcopy_thresh);
+
+	return thresh && left >= (size_t)thresh && timeo &&
+	       (conn->caps & SDP_CAP_RDMA_READ_ZCOPY) && !conn->boundary &&
+	       !(msg->msg_flags & (MSG_OOB | MSG_DONTWAIT)) &&
+	       user_backed_iter(&msg->msg_iter);
+}
+
+static void sdp_zc_reg_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct sdp_conn *conn = cq->cq_context;
+
+	if (wc->status != IB_WC_SUCCESS && wc->status != IB_WC_WR_FLUSH_ERR &&
+	    conn->state != TCP_CLOSE) {
+		SDP_STAT_INC(conn->sk, SDP_STAT_ABORTS_TRANSPORT);
+		sdp_conn_abort(conn, ECONNRESET, false);
+	}
+}
+
+/* unmap, unpin, unregister: the peer no longer reads (it answered, or
+ * the QP is gone)
+ */
+static void sdp_zc_tx_release(struct sdp_conn *conn)
+{
+	struct sdp_zc_tx *zt = &conn->zt;
+	u32 i;
+
+	if (zt->nents)
+		ib_dma_unmap_sg(conn->pd->device, zt->sgt.sgl,
+				zt->sgt.orig_nents, DMA_TO_DEVICE);
+	zt->nents = 0;
+	if (zt->sgt.sgl)
+		sg_free_table(&zt->sgt);
+	zt->sgt.sgl = NULL;
+	for (i = 0; i < zt->npages; i++)
+		put_page(zt->pages[i]);
+	zt->npages = 0;
+	kfree(zt->pages);
+	zt->pages = NULL;
+	if (zt->mr)
+		ib_dereg_mr(zt->mr);
+	zt->mr = NULL;
+	zt->busy = false;
+}
+
+/* pin and register up to SDP_ZC_MAX bytes of @msg; returns bytes or < 0
+ * (the iterator is back where it was then)
+ */
+static ssize_t sdp_zc_map(struct sdp_conn *conn, struct msghdr *msg,
+			  size_t len)
+{
+	struct ib_device *dev = conn->pd->device;
+	struct sdp_zc_tx *zt = &conn->zt;
+	struct ib_reg_wr reg = {};
+	size_t off;
+	ssize_t n;
+	int err;
+
+	zt->pages = kmalloc_array(SDP_ZC_PAGES, sizeof(*zt->pages),
+				  GFP_KERNEL);
+	if (!zt->pages)
+		return -ENOMEM;
+	n = iov_iter_get_pages2(&msg->msg_iter, zt->pages,
+				min_t(size_t, len, SDP_ZC_MAX), SDP_ZC_PAGES,
+				&off);
+	if (n <= 0) {
+		kfree(zt->pages);
+		zt->pages = NULL;
+		return n ? n : -EFAULT;
+	}
+	zt->npages = DIV_ROUND_UP(off + n, PAGE_SIZE);
+	err = sg_alloc_table_from_pages(&zt->sgt, zt->pages, zt->npages, off,
+					n, GFP_KERNEL);
+	if (err) {
+		zt->sgt.sgl = NULL;
+		goto fail;
+	}
+	zt->nents = ib_dma_map_sg(dev, zt->sgt.sgl, zt->sgt.orig_nents,
+				  DMA_TO_DEVICE);
+	err = -ENOMEM;
+	if (!zt->nents)
+		goto fail;
+	zt->mr = ib_alloc_mr(conn->pd, IB_MR_TYPE_MEM_REG, SDP_ZC_PAGES);
+	if (IS_ERR(zt->mr)) {
+		err = PTR_ERR(zt->mr);
+		zt->mr = NULL;
+		goto fail;
+	}
+	if (ib_map_mr_sg(zt->mr, zt->sgt.sgl, zt->nents, NULL, PAGE_SIZE) !=
+	    zt->nents)
+		goto fail;
+	zt->reg_cqe.done = sdp_zc_reg_done;
+	reg.wr.opcode = IB_WR_REG_MR;
+	reg.wr.wr_cqe = &zt->reg_cqe;
+	reg.wr.send_flags = IB_SEND_SIGNALED;
+	reg.mr = zt->mr;
+	reg.key = zt->mr->rkey;
+	reg.access = IB_ACCESS_REMOTE_READ;
+	err = ib_post_send(conn->qp, &reg.wr, NULL);
+	if (err)
+		goto fail;
+	return n;
+fail:
+	sdp_zc_tx_release(conn);
+	iov_iter_revert(&msg->msg_iter, n);
+	return err;
+}
+
+static bool sdp_zc_tx_over(const struct sdp_conn *conn)
+{
+	return !conn->zt.busy || conn->state == TCP_CLOSE ||
+	       conn->sk->sk_err;
+}
+
+/* wait for the SrcAvail's answer; on a signal or SO_SNDTIMEO cancel it
+ * and wait a bounded time more. Returns 0 or the errno to report.
+ */
+static int sdp_zc_tx_wait(struct sdp_conn *conn, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct sock *sk = conn->sk;
+	long tmo = SDP_ZC_CANCEL_WAIT;
+	int err = 0;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	while (!sdp_zc_tx_over(conn)) {
+		if (!conn->zt.cancelled && (!*timeo || signal_pending(current))) {
+			err = *timeo ? sock_intr_errno(*timeo) : -EAGAIN;
+			conn->zt.cancelled = true;
+			sdp_send_ctl(conn, SDP_MID_SRCAVAIL_CANCEL, 0);
+		}
+		if (conn->zt.cancelled) {
+			if (!tmo) {
+				/* no answer: reset, the pages wait for the
+				 * teardown
+				 */
+				sdp_conn_abort(conn, ETIMEDOUT, true);
+				break;
+			}
+			sk_wait_event(sk, &tmo, sdp_zc_tx_over(conn), &wait);
+		} else {
+			sk_wait_event(sk, timeo, sdp_zc_tx_over(conn) ||
+				      signal_pending(current), &wait);
+		}
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return err;
+}
+
+static bool sdp_zc_ready(const struct sdp_conn *conn)
+{
+	return !conn->tx_unposted && !conn->tx_partial &&
+	       conn->tx_credits > SDP_CONTROL_CREDITS;
+}
+
+/* wait until all queued bytes are posted and a data credit is free */
+static int sdp_zc_wait_ready(struct sdp_conn *conn, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct sock *sk = conn->sk;
+	int err = 0;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	for (;;) {
+		if (sk->sk_err || conn->state == TCP_CLOSE ||
+		    (sk->sk_shutdown & SEND_SHUTDOWN)) {
+			err = -EPIPE;
+			break;
+		}
+		if (sdp_zc_ready(conn))
+			break;
+		if (!*timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(*timeo);
+			break;
+		}
+		sk_wait_event(sk, timeo, sdp_zc_ready(conn) || sk->sk_err ||
+			      conn->state == TCP_CLOSE, &wait);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return err;
+}
+
+/* another sender's SrcAvail is out: wait until it is over */
+int sdp_zc_wait_idle(struct sdp_conn *conn, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct sock *sk = conn->sk;
+	int err = 0;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	while (!sdp_zc_tx_over(conn)) {
+		if (!*timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(*timeo);
+			break;
+		}
+		sk_wait_event(sk, timeo, sdp_zc_tx_over(conn), &wait);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	if (!err && conn->zt.busy)
+		err = -EPIPE;	/* the connection died meanwhile */
+	return err;
+}
+
+/* Send up to @len bytes of @msg by zero copy (one SrcAvail). Returns the
+ * bytes the peer took (the iterator is left after them; a refused or
+ * unmappable rest falls back to bcopy), or < 0 with nothing sent.
+ */
+ssize_t sdp_zc_send(struct sdp_conn *conn, struct msghdr *msg, size_t len,
+		    long *timeo)
+{
+	struct sdp_zc_tx *zt = &conn->zt;
+	struct sock *sk = conn->sk;
+	struct sdp_msg m = {};
+	ssize_t n;
+	u32 acked;
+	int err;
+
+	/* the bytes before it go first: everything queued is posted */
+	sdp_conn_push(conn, true);
+	err = sdp_zc_wait_ready(conn, timeo);
+	if (err)
+		return err;
+	n = sdp_zc_map(conn, msg, len);
+	if (n < 0) {
+		SDP_STAT_INC(sk, SDP_STAT_ZCOPY_FALLBACKS);
+		return 0;
+	}
+	zt->len = n;
+	zt->acked = 0;
+	zt->refused = false;
+	zt->cancelled = false;
+	zt->busy = true;
+	m.mid = SDP_MID_SRCAVAIL;
+	m.size = n;
+	m.rkey = zt->mr->rkey;
+	m.addr = zt->mr->iova;
+	err = sdp_send_ext(conn, &m, true);
+	if (err) {
+		/* nothing advertised: the peer cannot read */
+		sdp_zc_tx_release(conn);
+		iov_iter_revert(&msg->msg_iter, n);
+		SDP_STAT_INC(sk, SDP_STAT_ZCOPY_FALLBACKS);
+		return 0;
+	}
+	err = sdp_zc_tx_wait(conn, timeo);
+	acked = zt->acked;
+	if (!zt->busy) {
+		if (zt->refused)
+			SDP_STAT_INC(sk, SDP_STAT_ZCOPY_FALLBACKS);
+		sdp_zc_tx_release(conn);
+	}
+	/* else the connection died: sdp_zc_teardown lets the pages go */
+	iov_iter_revert(&msg->msg_iter, n - acked);
+	conn->snd_nxt += acked;
+	conn->snd_una += acked;
+	sdp_stat_add(sk, SDP_STAT_ZCOPY_TX_BYTES, acked);
+	if (!acked && err)
+		return err;
+	if (!acked && (sk->sk_err || conn->state == TCP_CLOSE))
+		return -EPIPE;
+	return acked;
+}
+
+/* ---- the sink ---- */
+
+static void sdp_zc_rx_free(struct sdp_conn *conn)
+{
+	struct sdp_zc_rx *zr = &conn->zr;
+	u32 i;
+
+	for (i = 0; i < zr->nseg; i++) {
+		if (!zr->seg[i])
+			continue;
+		if (zr->dma[i] && conn->pd)
+			ib_dma_unmap_single(conn->pd->device, zr->dma[i],
+					    SDP_ZC_SEG, DMA_FROM_DEVICE);
+		kfree_skb(zr->seg[i]);
+		zr->seg[i] = NULL;
+		zr->dma[i] = 0;
+	}
+	zr->nseg = 0;
+}
+
+static void sdp_zc_answer(struct sdp_conn *conn, u8 mid, u32 size)
+{
+	struct sdp_msg m = { .mid = mid, .size = size };
+
+	if (mid == SDP_MID_SENDSM) {
+		if (!sdp_send_ctl(conn, SDP_MID_SENDSM, 0))
+			return;
+	} else if (!sdp_send_ext(conn, &m, false)) {
+		return;
+	}
+	/* no credit or slot now: sdp_zc_push sends it */
+	conn->zr.compl_owed = true;
+	conn->zr.owed = mid == SDP_MID_SENDSM ? 0 : size;
+}
+
+/* a sent message returned a credit: send what we owe */
+void sdp_zc_push(struct sdp_conn *conn)
+{
+	struct sdp_zc_rx *zr = &conn->zr;
+	struct sdp_msg m = { .mid = SDP_MID_RDMA_RD_COMPL };
+
+	if (!zr->compl_owed)
+		return;
+	m.size = zr->owed;
+	if (zr->owed ? !sdp_send_ext(conn, &m, false) :
+	    !sdp_send_ctl(conn, SDP_MID_SENDSM, 0))
+		zr->compl_owed = false;
+}
+
+static void sdp_zc_refuse(struct sdp_conn *conn)
+{
+	sdp_zc_rx_free(conn);
+	conn->zr.active = false;
+	conn->zr.posted = false;
+	sdp_zc_answer(conn, SDP_MID_SENDSM, 0);
+	if (conn->zr.fin_held) {
+		conn->zr.fin_held = false;
+		sdp_rx_fin(conn);
+	}
+}
+
+/* all READs of the SrcAvail are in: queue the bytes, answer */
+static void sdp_zc_rx_finish(struct sdp_conn *conn)
+{
+	struct sdp_zc_rx *zr = &conn->zr;
+	struct sock *sk = conn->sk;
+	u32 i, left = zr->size;
+
+	for (i = 0; i < zr->nseg; i++) {
+		struct sk_buff *skb = zr->seg[i];
+		u32 len = min_t(u32, left, SDP_ZC_SEG);
+
+		ib_dma_unmap_single(conn->pd->device, zr->dma[i], SDP_ZC_SEG,
+				    DMA_FROM_DEVICE);
+		zr->dma[i] = 0;
+		zr->seg[i] = NULL;
+		skb_put(skb, len);
+		SDP_SKB_CB(skb)->seq = conn->rcv_nxt;
+		SDP_SKB_CB(skb)->first = false;
+		SDP_SKB_CB(skb)->eor = false;
+		skb_set_owner_r(skb, sk);
+		__skb_queue_tail(&conn->rxq, skb);
+		conn->rcv_nxt += len;
+		left -= len;
+	}
+	zr->nseg = 0;
+	sdp_stat_add(sk, SDP_STAT_ZCOPY_RX_BYTES, zr->size);
+	zr->active = false;
+	zr->posted = false;
+	sdp_zc_answer(conn, SDP_MID_RDMA_RD_COMPL, zr->size);
+	sk->sk_data_ready(sk);
+	if (zr->fin_held) {
+		zr->fin_held = false;
+		sdp_rx_fin(conn);
+	}
+}
+
+static void sdp_zc_read_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct sdp_zc_rd *rd = container_of(wc->wr_cqe, struct sdp_zc_rd, cqe);
+	struct sdp_conn *conn = rd->conn;
+
+	if (wc->status != IB_WC_SUCCESS) {
+		if (wc->status != IB_WC_WR_FLUSH_ERR &&
+		    conn->state != TCP_CLOSE) {
+			/* a bad key or range from the peer */
+			SDP_STAT_INC(conn->sk, SDP_STAT_BAD_MESSAGES);
+			sdp_conn_abort(conn, ECONNRESET, true);
+		}
+		return;
+	}
+	if (!conn->zr.posted || ++conn->zr.ndone < conn->zr.nwr)
+		return;
+	sdp_zc_rx_finish(conn);
+}
+
+/* read the advertised bytes into kernel buffers, if memory allows now */
+static void sdp_zc_rx_start(struct sdp_conn *conn)
+{
+	struct sdp_zc_rx *zr = &conn->zr;
+	struct ib_device *dev = conn->pd->device;
+	struct sock *sk = conn->sk;
+	u32 i, off = 0;
+
+	if (!zr->active || zr->posted)
+		return;
+	/* a reader that does not read holds the peer's send, not our memory */
+	if (!skb_queue_empty(&conn->rxq) &&
+	    atomic_read(&sk->sk_rmem_alloc) >= READ_ONCE(sk->sk_rcvbuf))
+		return;
+	zr->nseg = DIV_ROUND_UP(zr->size, SDP_ZC_SEG);
+	for (i = 0; i < zr->nseg; i++) {
+		zr->seg[i] = alloc_skb(SDP_ZC_SEG, GFP_KERNEL | __GFP_NOWARN);
+		if (!zr->seg[i])
+			goto refuse;
+		zr->dma[i] = ib_dma_map_single(dev, zr->seg[i]->data,
+					       SDP_ZC_SEG, DMA_FROM_DEVICE);
+		if (ib_dma_mapping_error(dev, zr->dma[i])) {
+			zr->dma[i] = 0;
+			goto refuse;
+		}
+	}
+	zr->nwr = 0;
+	zr->ndone = 0;
+	for (i = 0; i < zr->nseg; ) {
+		struct ib_sge sge[SDP_ZC_SGE];
+		struct ib_rdma_wr wr = {};
+		u32 j, n = min_t(u32, conn->zc_sge, zr->nseg - i), bytes = 0;
+
+		for (j = 0; j < n; j++) {
+			sge[j].addr = zr->dma[i + j];
+			sge[j].length = min_t(u32, zr->size - off - bytes,
+					      SDP_ZC_SEG);
+			sge[j].lkey = conn->pd->local_dma_lkey;
+			bytes += sge[j].length;
+		}
+		zr->rd[zr->nwr].conn = conn;
+		zr->rd[zr->nwr].cqe.done = sdp_zc_read_done;
+		wr.wr.wr_cqe = &zr->rd[zr->nwr].cqe;
+		wr.wr.opcode = IB_WR_RDMA_READ;
+		wr.wr.send_flags = IB_SEND_SIGNALED;
+		wr.wr.sg_list = sge;
+		wr.wr.num_sge = n;
+		wr.remote_addr = zr->addr + off;
+		wr.rkey = zr->rkey;
+		if (ib_post_send(conn->qp, &wr.wr, NULL)) {
+			if (!zr->nwr)
+				goto refuse;
+			/* some are posted: the connection cannot go on */
+			sdp_conn_abort(conn, ECONNRESET, true);
+			return;
+		}
+		zr->nwr++;
+		off += bytes;
+		i += n;
+	}
+	zr->posted = true;
+	return;
+refuse:
+	sdp_zc_refuse(conn);
+}
+
+/* the reader freed memory: a deferred SrcAvail may be read now */
+void sdp_zc_rx_resume(struct sdp_conn *conn)
+{
+	if (conn->zr.active && !conn->zr.posted && conn->qp)
+		sdp_zc_rx_start(conn);
+}
+
+/* A zero-copy message from the peer (or one behind a SrcAvail being
+ * read): 0 when handled, 1 when the caller should handle it as usual,
+ * -EBADMSG / -EPROTO / -EPIPE for a peer that broke the protocol.
+ */
+int sdp_zc_rx_msg(struct sdp_conn *conn, const void *buf,
+		  const struct sdp_msg *m)
+{
+	struct sdp_zc_rx *zr = &conn->zr;
+	struct sdp_zc_tx *zt = &conn->zt;
+	bool zc = conn->caps & SDP_CAP_RDMA_READ_ZCOPY;
+	int err;
+
+	switch (m->mid) {
+	case SDP_MID_SRCAVAIL:
+		if (!zc)
+			return -EPROTO;
+		if (zr->active || m->size > SDP_ZC_MAX)
+			return -EBADMSG;
+		if (m->data_len) {	/* the first bytes inline */
+			err = sdp_rx_data(conn, buf, m);
+			if (err)
+				return err;
+		}
+		if (test_bit(SDP_CF_FIN_RCVD, &conn->flags) ||
+		    sock_flag(conn->sk, SOCK_DEAD))
+			return -EPIPE;
+		zr->active = true;
+		zr->posted = false;
+		zr->size = m->size;
+		zr->rkey = m->rkey;
+		zr->addr = m->addr;
+		sdp_zc_rx_start(conn);
+		return 0;
+	case SDP_MID_SRCAVAIL_CANCEL:
+		if (!zc)
+			return -EPROTO;
+		/* not read yet: refuse it; being read: RdmaRdCompl follows */
+		if (zr->active && !zr->posted)
+			sdp_zc_refuse(conn);
+		return 0;
+	case SDP_MID_RDMA_RD_COMPL:
+		if (!zc)
+			return -EPROTO;
+		if (!zt->busy || m->size > zt->len - zt->acked)
+			return -EBADMSG;
+		zt->acked += m->size;
+		if (zt->acked == zt->len)
+			zt->busy = false;
+		conn->sk->sk_state_change(conn->sk);
+		return 0;
+	case SDP_MID_SENDSM:
+		if (!zc)
+			return -EPROTO;
+		if (!zt->busy)
+			return -EBADMSG;
+		zt->refused = true;
+		zt->busy = false;
+		conn->sk->sk_state_change(conn->sk);
+		return 0;
+	case SDP_MID_DISCONN:
+		if (!zr->active)
+			return 1;
+		zr->fin_held = true;
+		return 0;
+	case SDP_MID_DATA:
+		/* our senders send nothing while their SrcAvail is out */
+		if (zr->active && m->data_len)
+			return -EBADMSG;
+		return 1;
+	default:
+		return 1;
+	}
+}
+
+/* the QP is gone: nothing reads our pages or writes our buffers now */
+void sdp_zc_teardown(struct sdp_conn *conn)
+{
+	if (conn->zt.busy || conn->zt.npages || conn->zt.mr)
+		sdp_zc_tx_release(conn);
+	sdp_zc_rx_free(conn);
+	conn->zr.active = false;
+	conn->zr.posted = false;
+}
