@@ -613,13 +613,19 @@ static struct sock *sdp_seq_get_assoc(struct socket *sock, struct msghdr *msg,
 	return ERR_PTR(-EADDRNOTAVAIL);
 }
 
+/* An association's wait queue is its one-to-many socket's, which outlives
+ * the caller's system call; the association may be forgotten (and
+ * orphaned, sk_wq NULL) while the caller sleeps, so the queue is taken
+ * once.
+ */
 static int sdp_seq_wait_room(struct sock *sk, size_t len, long *timeo)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	struct sdp_conn *conn = sdp_sk(sk)->conn;
+	wait_queue_head_t *wq = sk_sleep(sk);
 	int err = 0;
 
-	add_wait_queue(sk_sleep(sk), &wait);
+	add_wait_queue(wq, &wait);
 	while (!sdp_assoc_room(sk, len)) {
 		if (!sdp_assoc_sendable(conn)) {
 			err = -EPIPE;
@@ -636,7 +642,7 @@ static int sdp_seq_wait_room(struct sock *sk, size_t len, long *timeo)
 		sk_wait_event(sk, timeo, sdp_assoc_room(sk, len) ||
 			      !sdp_assoc_sendable(conn), &wait);
 	}
-	remove_wait_queue(sk_sleep(sk), &wait);
+	remove_wait_queue(wq, &wait);
 	return err;
 }
 
@@ -782,12 +788,14 @@ static int sdp_seq_connect(struct socket *sock, struct sockaddr *uaddr,
 	conn = sdp_sk(a)->conn;
 	err = -EINPROGRESS;
 	if (conn && timeo) {
-		add_wait_queue(sk_sleep(a), &wait);
+		wait_queue_head_t *wq = sk_sleep(a);
+
+		add_wait_queue(wq, &wait);
 		while (conn->state == TCP_SYN_SENT && timeo &&
 		       !signal_pending(current))
 			sk_wait_event(a, &timeo, conn->state != TCP_SYN_SENT,
 				      &wait);
-		remove_wait_queue(sk_sleep(a), &wait);
+		remove_wait_queue(wq, &wait);
 		if (conn->state == TCP_SYN_SENT)
 			err = signal_pending(current) ?
 			      sock_intr_errno(timeo) : -ETIMEDOUT;

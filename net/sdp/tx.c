@@ -123,13 +123,16 @@ int sdp_send_ext(struct sdp_conn *conn, const struct sdp_msg *m,
 	return sdp_post(conn, b, h.mid, h.flags);
 }
 
-/* Is there room for more data: a slot not in use, and a buffer for it
- * unless the last attempt to allocate one failed and no slot has given
- * its buffer back since (a completion does; see sdp_tx_slot_buf).
+/* Is there room for more data: no zero-copy send out, a slot not in use,
+ * and a buffer for it unless the last attempt to allocate one failed and
+ * no slot has given its buffer back since (a completion does; see
+ * sdp_tx_slot_buf).
  */
 bool sdp_conn_writable(const struct sdp_conn *conn)
 {
+	/* a zero-copy send that is out holds the socket's send side */
 	return conn->tx_ring && conn->tx_used < conn->tx_depth &&
+	       !conn->zt.busy &&
 	       !(conn->tx_nomem && conn->tx_bufs <= conn->tx_used);
 }
 
