@@ -211,7 +211,7 @@ static struct rdma_cm_id *sdp_stream_bind_id(struct sock *sk,
  * would let none of several such sockets listen, TCP lets the first.
  */
 int sdp_stream_bind(struct socket *sock, struct sockaddr *uaddr,
-			   int addr_len)
+		    int addr_len)
 {
 	struct sock *sk = sock->sk;
 	struct sdp_sock *ssk = sdp_sk(sk);
