@@ -1365,6 +1365,57 @@ TEST_DIFF(msg_waitall)
 	free(buf);
 }
 
+/* MSG_PEEK | MSG_WAITALL waits, as tcp_recvmsg() does, for all it asked
+ * for while data trickles in (past what it has peeked already), and
+ * leaves it all queued; a timeout returns what could be peeked.
+ */
+TEST_DIFF(msg_peek_waitall)
+{
+	struct slow_sender ss = { 0 };
+	char *buf = malloc(10000), *buf2 = malloc(10000);
+	struct timeval tv = { 0, 300000 };
+	int c, s;
+
+	t_pair(f, &c, &s);
+	ss.fd = c;
+	ss.chunks = 10;
+	ss.chunk = 1000;
+	ss.gap_ms = 20;
+	ss.seed = seed_new();
+	slow_sender_start(&ss);
+	EXPECT_VAL("recv(10000, MSG_PEEK|MSG_WAITALL)",
+		   recv(s, buf, 10000, MSG_PEEK | MSG_WAITALL), 10000);
+	pthread_join(ss.th, NULL);
+	EXPECT_EQ("peeked pattern", pattern_check(ss.seed, 0, buf, 10000), -1);
+	EXPECT_EQ("SIOCINQ after the peek", inq(s), 10000);
+	EXPECT_VAL("recv(10000, MSG_WAITALL)", recv(s, buf2, 10000, MSG_WAITALL),
+		   10000);
+	EXPECT_TRUE("read what was peeked", !memcmp(buf, buf2, 10000));
+	close(c);
+	close(s);
+
+	/* a timeout ends it with what is there, still queued */
+	t_pair(f, &c, &s);
+	EXPECT_VAL("SO_RCVTIMEO 300ms",
+		   setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	EXPECT_VAL("send 100", send(c, buf, 100, 0), 100);
+	wait_inq(s, 100, WAIT_MS);
+	EXPECT_VAL("recv(1000, MSG_PEEK|MSG_WAITALL) timeout",
+		   recv(s, buf2, 1000, MSG_PEEK | MSG_WAITALL), 100);
+	EXPECT_EQ("SIOCINQ", inq(s), 100);
+	/* EOF ends it too */
+	EXPECT_VAL("shutdown(SHUT_WR)", shutdown(c, SHUT_WR), 0);
+	obs_poll("server", s, POLLRDHUP, WAIT_MS);
+	EXPECT_VAL("recv(1000, MSG_PEEK|MSG_WAITALL) at EOF",
+		   recv(s, buf2, 1000, MSG_PEEK | MSG_WAITALL), 100);
+	EXPECT_VAL("recv(1000, 0)", recv(s, buf2, 1000, 0), 100);
+	EXPECT_VAL("recv at EOF", recv(s, buf2, 1000, 0), 0);
+	close(c);
+	close(s);
+	free(buf);
+	free(buf2);
+}
+
 TEST_DIFF(dontwait_and_nonblocking)
 {
 	char buf[8];
