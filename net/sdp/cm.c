@@ -425,7 +425,8 @@ fail_nosk:
 /* The device a bound or listening id sits on goes away: rdma_cm waits for
  * the id to be destroyed, so give it up (returning 1 destroys it) unless
  * close() already took it. A listener stops listening (accept() then
- * fails with EINVAL) and resets its queued children; both report ENODEV.
+ * fails with EINVAL) and resets its queued children; both report ENODEV
+ * (stream sockets; see below).
  */
 static int sdp_cm_bound_removed(struct rdma_cm_id *id, struct sock *lsk)
 {
@@ -439,11 +440,17 @@ static int sdp_cm_bound_removed(struct rdma_cm_id *id, struct sock *lsk)
 	}
 	lssk->id = NULL;
 	lssk->bound_set = false;
+	sdp_port_release(&lssk->bind);	/* not bound any more */
 	listener = lsk->sk_state == TCP_LISTEN;
 	if (listener)
 		WRITE_ONCE(lsk->sk_state, TCP_CLOSE);
-	WRITE_ONCE(lsk->sk_err, ENODEV);
-	sk_error_report(lsk);
+	/* a one-to-many socket learns it per association (COMM_LOST), as
+	 * SCTP's: the socket itself has no error
+	 */
+	if (lsk->sk_type != SOCK_SEQPACKET) {
+		WRITE_ONCE(lsk->sk_err, ENODEV);
+		sk_error_report(lsk);
+	}
 	lsk->sk_state_change(lsk);
 	release_sock(lsk);
 	if (listener)

@@ -49,6 +49,9 @@ u16 sdp_addr_port(const struct sockaddr_storage *ss)
 void sdp_bind_init(struct sdp_bind *b, const struct sock *sk,
 		   const struct sockaddr_storage *addr, u8 kind)
 {
+	/* an entry still in the table leaves it before it is reused */
+	if (b->listed)
+		sdp_port_release(b);
 	INIT_HLIST_NODE(&b->node);
 	b->net = sock_net(sk);
 	memcpy(&b->addr, addr, sizeof(b->addr));

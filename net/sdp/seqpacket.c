@@ -538,6 +538,24 @@ static int sdp_seq_cmsg(struct msghdr *msg, struct sdp_sndrcvinfo *si)
 	return 0;
 }
 
+/* the association to @dst that has not ended (one that ended is still in
+ * the table until it is read and forgotten; a new one may start meanwhile)
+ */
+static struct sdp_aent *sdp_seq_find_live(struct sdp_sock *ssk,
+					  const struct sockaddr_storage *dst)
+{
+	struct sdp_aent *e;
+
+	list_for_each_entry(e, &ssk->atab.list, node) {
+		struct sdp_conn *conn = sdp_sk(sdp_assoc_sk(e))->conn;
+
+		if (conn && READ_ONCE(conn->state) != TCP_CLOSE &&
+		    sdp_addr_same(&e->peer, dst))
+			return e;
+	}
+	return NULL;
+}
+
 /* the association @si or @msg's address names, held (@sk locked), or
  * a new one when @create (NULL: bind the socket first); ERR_PTR as SCTP's
  * errnos
@@ -567,7 +585,7 @@ static struct sock *sdp_seq_lookup(struct sock *sk, struct msghdr *msg,
 	if (err)
 		return ERR_PTR(err);
 	spin_lock(&ssk->assoc_lock);
-	e = sdp_atab_find_addr(&ssk->atab, &dst);
+	e = sdp_seq_find_live(ssk, &dst);
 	a = e ? sdp_assoc_sk(e) : NULL;
 	if (a)
 		sock_hold(a);
@@ -618,16 +636,22 @@ static struct sock *sdp_seq_get_assoc(struct socket *sock, struct msghdr *msg,
  * orphaned, sk_wq NULL) while the caller sleeps, so the queue is taken
  * once.
  */
-static int sdp_seq_wait_room(struct sock *sk, size_t len, long *timeo)
+static bool sdp_assoc_gone(const struct sock *sk, const struct sdp_conn *conn)
+{
+	return sdp_sk(sk)->conn != conn || !sdp_assoc_sendable(conn);
+}
+
+/* @conn is held by the caller: the association may let go of it meanwhile */
+static int sdp_seq_wait_room(struct sock *sk, struct sdp_conn *conn,
+			     size_t len, long *timeo)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
-	struct sdp_conn *conn = sdp_sk(sk)->conn;
 	wait_queue_head_t *wq = sk_sleep(sk);
 	int err = 0;
 
 	add_wait_queue(wq, &wait);
 	while (!sdp_assoc_room(sk, len)) {
-		if (!sdp_assoc_sendable(conn)) {
+		if (sdp_assoc_gone(sk, conn)) {
 			err = -EPIPE;
 			break;
 		}
@@ -640,7 +664,7 @@ static int sdp_seq_wait_room(struct sock *sk, size_t len, long *timeo)
 			break;
 		}
 		sk_wait_event(sk, timeo, sdp_assoc_room(sk, len) ||
-			      !sdp_assoc_sendable(conn), &wait);
+			      sdp_assoc_gone(sk, conn), &wait);
 	}
 	remove_wait_queue(wq, &wait);
 	return err;
@@ -672,7 +696,14 @@ static int sdp_assoc_send(struct sock *sk, struct msghdr *msg, size_t len,
 		return -EPIPE;
 	ssk->last_use = jiffies;
 	if (len || !(si->sinfo_flags & SDP_EOF)) {
-		err = sdp_seq_wait_room(sk, len, timeo);
+		sdp_conn_get(conn);
+		err = sdp_seq_wait_room(sk, conn, len, timeo);
+		/* forgotten meanwhile: the put may be the last (the caller
+		 * holds the socket, which outlives it)
+		 */
+		if (!err && sdp_sk(sk)->conn != conn)
+			err = -EPIPE;
+		sdp_conn_put(conn);
 		if (err)
 			return err;
 		skb = alloc_skb(SDP_RECHDR_LEN + len,
@@ -786,6 +817,8 @@ static int sdp_seq_connect(struct socket *sock, struct sockaddr *uaddr,
 	timeo = sock_sndtimeo(sk, flags & O_NONBLOCK);
 	lock_sock(a);
 	conn = sdp_sk(a)->conn;
+	if (conn)
+		sdp_conn_get(conn);	/* the association may let go of it */
 	err = -EINPROGRESS;
 	if (conn && timeo) {
 		wait_queue_head_t *wq = sk_sleep(a);
@@ -805,6 +838,8 @@ static int sdp_seq_connect(struct socket *sock, struct sockaddr *uaddr,
 			err = 0;
 	}
 	release_sock(a);
+	if (conn)
+		sdp_conn_put(conn);
 	sock_put(a);
 	return err;
 }

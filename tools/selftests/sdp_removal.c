@@ -29,6 +29,15 @@
  * link again, and a new connection delivers 1 MiB intact. (An
  * idle connection to a dead peer is sdp_keepalive's case.)
  *
+ * assocs_lost_on_link_delete (one guest): three associations of a
+ * one-to-many (SOCK_SEQPACKET) server socket with association events,
+ * from three client one-to-many sockets, with a recvmsg, a poll and a
+ * flow-blocked sendmsg waiting; rdma link delete: every association on
+ * both sides reports SDP_ASSOC_CHANGE SDP_COMM_LOST (sac_error set)
+ * within 10 s, the waiting calls return, SDP_STATUS on each id fails with
+ * EINVAL, close() works; after the link is added again a new association
+ * works and every sdp socket is freed.
+ *
  * If a run dies half-way, main() re-adds the link, so that the binaries
  * that run after this one still have rxe.
  */
@@ -194,8 +203,28 @@ static int proc_socks(void)
 
 /* ---- threads that block in one socket call ---- */
 
-/* W_CONNECT: connect and close in a loop; W_ACCEPT_ALL: accept and close */
-enum wkind { W_SEND, W_RECV, W_POLL, W_ACCEPT, W_CONNECT, W_ACCEPT_ALL };
+/* W_CONNECT: connect and close in a loop; W_ACCEPT_ALL: accept and close;
+ * W_SEQ_SEND: messages to association id on a one-to-many socket until a
+ * send fails; W_SEQ_RECV: one recvmsg on a one-to-many socket
+ */
+enum wkind { W_SEND, W_RECV, W_POLL, W_ACCEPT, W_CONNECT, W_ACCEPT_ALL,
+	     W_SEQ_SEND, W_SEQ_RECV };
+
+/* what one recvmsg on a one-to-many socket returned */
+struct seq_msg {
+	long r;
+	int err;
+	int flags;		/* msg_flags */
+	int note;		/* MSG_NOTIFICATION */
+	int type;		/* sn_type */
+	int state;		/* sac_state */
+	int error;		/* sac_error */
+	int32_t id;		/* sac_assoc_id / sse_assoc_id, or the SNDRCV id */
+};
+
+static void seq_recv(int fd, int flags, struct seq_msg *m);
+static long seq_send(int fd, const struct sockaddr_in *to, int32_t id,
+		     const void *buf, size_t len, int flags);
 
 struct waiter {
 	const char *name;
@@ -211,6 +240,8 @@ struct waiter {
 	int err;			/* its errno, or 0 */
 	int revents;			/* W_POLL */
 	double t_end;			/* mono_ms() when it returned */
+	int32_t assoc_id;		/* W_SEQ_SEND */
+	struct seq_msg msg;		/* W_SEQ_RECV */
 };
 
 static void *waiter_main(void *arg)
@@ -268,6 +299,21 @@ static void *waiter_main(void *arg)
 			close(fd);
 			w->bytes++;	/* connections made */
 		}
+		break;
+	case W_SEQ_SEND:
+		do {
+			r = seq_send(w->fd, NULL, w->assoc_id, buf, 16384,
+				     MSG_NOSIGNAL);
+			if (r > 0)
+				w->bytes += r;
+		} while (r > 0 || (r < 0 && errno == EINTR));
+		break;
+	case W_SEQ_RECV:
+		do
+			seq_recv(w->fd, 0, &w->msg);
+		while (w->msg.r < 0 && w->msg.err == EINTR);
+		r = w->msg.r;
+		errno = w->msg.err;
 		break;
 	case W_ACCEPT:
 	case W_ACCEPT_ALL:
@@ -689,6 +735,526 @@ TEST_SDP_T(link_delete_mid_transfer, 240)
 		EXPECT_TRUE("all sdp sockets freed (module refcount 0)",
 			    refs == 0 && socks <= 0);
 	}
+}
+
+/* ---- one-to-many sockets: their associations are lost with the device ---- */
+
+static const char *sac_state_name(int st)
+{
+	static const char *n[] = { "COMM_UP", "COMM_LOST", "RESTART",
+				   "SHUTDOWN_COMP", "CANT_STR_ASSOC" };
+	static __thread char b[32];
+
+	if (st >= 0 && st < 5)
+		return n[st];
+	snprintf(b, sizeof(b), "state %d", st);
+	return b;
+}
+
+static const char *seq_msg_str(const struct seq_msg *m)
+{
+	static __thread char b[128];
+
+	if (m->r < 0)
+		snprintf(b, sizeof(b), "-1 %s", errname(m->err));
+	else if (!m->note)
+		snprintf(b, sizeof(b), "%ld bytes of data (id %d)", m->r, m->id);
+	else if (m->type == SDP_ASSOC_CHANGE)
+		snprintf(b, sizeof(b), "ASSOC_CHANGE %s id %d sac_error %d",
+			 sac_state_name(m->state), m->id, m->error);
+	else if (m->type == SDP_SHUTDOWN_EVENT)
+		snprintf(b, sizeof(b), "SHUTDOWN_EVENT id %d", m->id);
+	else
+		snprintf(b, sizeof(b), "notification 0x%x, %ld bytes", m->type,
+			 m->r);
+	return b;
+}
+
+static void seq_recv(int fd, int flags, struct seq_msg *m)
+{
+	static __thread char buf[65536];
+	union {
+		struct cmsghdr c;
+		char b[CMSG_SPACE(sizeof(struct sdp_sndrcvinfo))];
+	} cb;
+	struct iovec iov = { buf, sizeof(buf) };
+	struct sockaddr_storage ss;
+	struct msghdr mh = {
+		.msg_name = &ss, .msg_namelen = sizeof(ss),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cb.b, .msg_controllen = sizeof(cb.b),
+	};
+	struct cmsghdr *c;
+
+	memset(m, 0, sizeof(*m));
+	m->r = recvmsg(fd, &mh, flags);
+	m->err = m->r < 0 ? errno : 0;
+	if (m->r < 0)
+		return;
+	m->flags = mh.msg_flags;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		struct sdp_sndrcvinfo si;
+
+		if (c->cmsg_level != SOL_SDP || c->cmsg_type != SDP_SNDRCV ||
+		    c->cmsg_len != CMSG_LEN(sizeof(si)))
+			continue;
+		memcpy(&si, CMSG_DATA(c), sizeof(si));
+		m->id = si.sinfo_assoc_id;
+	}
+	if (!(mh.msg_flags & MSG_NOTIFICATION))
+		return;
+	m->note = 1;
+	if (m->r >= (long)sizeof(struct sdp_notification_header)) {
+		struct sdp_notification_header h;
+
+		memcpy(&h, buf, sizeof(h));
+		m->type = h.sn_type;
+	}
+	if (m->type == SDP_ASSOC_CHANGE &&
+	    m->r >= (long)sizeof(struct sdp_assoc_change)) {
+		struct sdp_assoc_change a;
+
+		memcpy(&a, buf, sizeof(a));
+		m->state = a.sac_state;
+		m->error = a.sac_error;
+		m->id = a.sac_assoc_id;
+	} else if (m->type == SDP_SHUTDOWN_EVENT &&
+		   m->r >= (long)sizeof(struct sdp_shutdown_event)) {
+		struct sdp_shutdown_event e;
+
+		memcpy(&e, buf, sizeof(e));
+		m->id = e.sse_assoc_id;
+	}
+}
+
+/* a message to @to (NULL: none) or association @id (0: none) */
+static long seq_send(int fd, const struct sockaddr_in *to, int32_t id,
+		     const void *buf, size_t len, int flags)
+{
+	union {
+		struct cmsghdr c;
+		char b[CMSG_SPACE(sizeof(struct sdp_sndrcvinfo))];
+	} cb;
+	struct sdp_sndrcvinfo si = { .sinfo_assoc_id = id };
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr mh = {
+		.msg_name = (void *)to, .msg_namelen = to ? sizeof(*to) : 0,
+		.msg_iov = &iov, .msg_iovlen = 1,
+	};
+
+	if (id) {
+		memset(&cb, 0, sizeof(cb));
+		cb.c.cmsg_level = SOL_SDP;
+		cb.c.cmsg_type = SDP_SNDRCV;
+		cb.c.cmsg_len = CMSG_LEN(sizeof(si));
+		memcpy(CMSG_DATA(&cb.c), &si, sizeof(si));
+		mh.msg_control = cb.b;
+		mh.msg_controllen = sizeof(cb.b);
+	}
+	return sendmsg(fd, &mh, flags);
+}
+
+/* SDP_STATUS of association @id: 0, or -1 and errno */
+static int seq_status(int fd, int32_t id)
+{
+	struct sdp_status st;
+	socklen_t l = sizeof(st);
+
+	memset(&st, 0, sizeof(st));
+	st.sstat_assoc_id = id;
+	return getsockopt(fd, SOL_SDP, SDP_STATUS, &st, &l);
+}
+
+/* SDP_STATUS on @id fails with EINVAL (forgotten), within ms */
+static int seq_gone(int fd, int32_t id, int ms)
+{
+	double end = mono_ms() + ms;
+
+	while (!seq_status(fd, id)) {
+		if (mono_ms() > end)
+			return 0;
+		sleep_ms(10);
+	}
+	return errno == EINVAL;
+}
+
+/*
+ * A one-to-many socket bound to SDP_ADDR:0 (listening if backlog > 0)
+ * with data_io, association and shutdown events, its blocking calls bound
+ * by tmo_ms. -1 if bind fails (errno set).
+ */
+static int seq_socket(const struct fam *f, int backlog, int tmo_ms,
+		      uint16_t *port)
+{
+	struct sdp_event_subscribe ev = {
+		.sdp_data_io_event = 1,
+		.sdp_association_event = 1,
+		.sdp_shutdown_event = 1,
+	};
+	struct timeval tv = { tmo_ms / 1000, (tmo_ms % 1000) * 1000 };
+	struct sockaddr_in a = sin_local(0);
+	int fd = SETUP_OK("setup: socket(SOCK_SEQPACKET)",
+			  socket(f->family, SOCK_SEQPACKET, 0));
+
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a))) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (backlog > 0)
+		SETUP_OK("setup: listen", listen(fd, backlog));
+	SETUP_OK("setup: SDP_EVENTS",
+		 setsockopt(fd, SOL_SDP, SDP_EVENTS, &ev, sizeof(ev)));
+	SETUP_OK("setup: SO_RCVTIMEO",
+		 setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	SETUP_OK("setup: SO_SNDTIMEO",
+		 setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+	if (port)
+		*port = t_port_of(fd);
+	return fd;
+}
+
+/* the next thing on fd within ms (r = -1, err = ETIME if none; a
+ * pending socket error is returned as r = -1 and its errno)
+ */
+static void seq_next(int fd, int ms, struct seq_msg *m)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (poll(&p, 1, ms > 0 ? ms : 0) != 1) {
+		memset(m, 0, sizeof(*m));
+		m->r = -1;
+		m->err = ETIME;
+		return;
+	}
+	seq_recv(fd, MSG_DONTWAIT, m);
+}
+
+/* a notification of type/state (state < 0: any) for id */
+static int seq_is(const struct seq_msg *m, int type, int state, int32_t id)
+{
+	return m->r >= 0 && m->note && m->type == type &&
+	       (state < 0 || m->state == state) && (!id || m->id == id);
+}
+
+/*
+ * Client c sends "hello" to the server s: COMM_UP on both (*cid, *sid),
+ * then the data at s on the same id.
+ */
+static void seq_up(int s, uint16_t sport, int c, int32_t *sid, int32_t *cid)
+{
+	struct sockaddr_in sa = sin_peer(sport);
+	struct seq_msg m;
+
+	SETUP_VAL("setup: hello", seq_send(c, &sa, 0, "hello", 5, 0), 5);
+	seq_next(c, scaled_ms(10000), &m);
+	REQUIRE(seq_is(&m, SDP_ASSOC_CHANGE, SDP_COMM_UP, 0),
+		"client: %s, want COMM_UP", seq_msg_str(&m));
+	*cid = m.id;
+	seq_next(s, scaled_ms(10000), &m);
+	REQUIRE(seq_is(&m, SDP_ASSOC_CHANGE, SDP_COMM_UP, 0),
+		"server: %s, want COMM_UP", seq_msg_str(&m));
+	*sid = m.id;
+	seq_next(s, scaled_ms(10000), &m);
+	REQUIRE(m.r == 5 && !m.note && m.id == *sid,
+		"server: %s, want the 5 bytes on id %d", seq_msg_str(&m), *sid);
+}
+
+/* sdp's module reference count drops to 0 and /proc/net/sdp empties */
+static void expect_all_freed(void)
+{
+	double end = mono_ms() + scaled_ms(30000);
+	int refs, socks;
+
+	for (;;) {
+		refs = module_refs();
+		socks = proc_socks();
+		if ((refs == 0 && socks <= 0) || mono_ms() > end)
+			break;
+		sleep_ms(50);
+	}
+	diag("sdp module refs %d, /proc/net/sdp sockets %d", refs, socks);
+	if (socks > 0) {
+		char line[512];
+		FILE *pf = fopen("/proc/net/sdp", "r");
+
+		while (pf && fgets(line, sizeof(line), pf))
+			diag("  %s", strtok(line, "\n"));
+		if (pf)
+			fclose(pf);
+	}
+	EXPECT_TRUE("all sdp sockets freed (module refcount 0)",
+		    refs == 0 && socks <= 0);
+}
+
+#define SEQ_NC	3
+
+/*
+ * One guest: a one-to-many server socket with association events has
+ * SEQ_NC associations, one from each of SEQ_NC client one-to-many
+ * sockets (events on too). Client 0 has a thread blocked in recvmsg,
+ * client 2 one blocked in poll(); the server has a thread blocked in
+ * sendmsg to client 1's association, which does not read. Then the rxe
+ * link is deleted. Within 10 s (times SDP_TIMEOUT_SCALE) of rdma link
+ * delete returning, every association on both sides reports
+ * SDP_ASSOC_CHANGE SDP_COMM_LOST with a nonzero sac_error (client 1 after
+ * the data that had reached it), the blocked calls return (the sender with
+ * an error), SDP_STATUS on every id fails with EINVAL and a send on a lost
+ * id too; a new association cannot be started (an errno or
+ * CANT_STR_ASSOC, at once); close() returns. The link is added again and
+ * a new association moves a message each way. At the end every sdp
+ * socket is freed.
+ */
+TEST_SDP_T(assocs_lost_on_link_delete, 240)
+{
+	const int sock_tmo = scaled_ms(60000);
+	int s, c[SEQ_NC], i, rc, lost_s = 0, lost_c = 0, zero_err = 0;
+	int32_t sid[SEQ_NC], cid[SEQ_NC];
+	int s_lost[SEQ_NC] = { 0 }, other = 0;
+	struct waiter wr, wp, ws;
+	struct sockaddr_in sa;
+	struct seq_msg m;
+	uint16_t sport;
+	double t0, t_del, deadline;
+	char lb[128];
+
+	if (getenv("SDP_MODE") && !strcmp(getenv("SDP_MODE"), "two"))
+		skip_test("one-guest test (SDP_MODE=two)");
+	if (!getenv("SDP_RDMA_DEV") || !dev_present())
+		skip_test("needs a guest with an rxe link (SDP_RDMA_DEV)");
+	if (geteuid())
+		skip_test("needs root for rdma link delete/add");
+
+	s = seq_socket(f, 16, sock_tmo, &sport);
+	REQUIRE(s >= 0, "bind: %s", errname(errno));
+	sa = sin_peer(sport);
+	for (i = 0; i < SEQ_NC; i++) {
+		c[i] = seq_socket(f, 0, sock_tmo, NULL);
+		REQUIRE(c[i] >= 0, "bind: %s", errname(errno));
+		seq_up(s, sport, c[i], &sid[i], &cid[i]);
+		diag("association %d: server id %d, client id %d", i, sid[i],
+		     cid[i]);
+		EXPECT_OK("server: SDP_STATUS", seq_status(s, sid[i]));
+		EXPECT_OK("client: SDP_STATUS", seq_status(c[i], cid[i]));
+	}
+	waiter_start(&wr, "client 0 recvmsg", W_SEQ_RECV, c[0]);
+	waiter_start(&wp, "client 2 poll", W_POLL, c[2]);
+	memset(&ws, 0, sizeof(ws));
+	ws.name = "server sendmsg to client 1";
+	ws.kind = W_SEQ_SEND;
+	ws.fd = s;
+	ws.assoc_id = sid[1];
+	if (pthread_create(&ws.th, NULL, waiter_main, &ws))
+		FATAL("pthread_create: %s", errname(errno));
+	REQUIRE(waiter_blocked(&wr, 0, scaled_ms(10000)), "recvmsg did not block");
+	REQUIRE(waiter_blocked(&wp, 0, scaled_ms(10000)), "poll did not block");
+	REQUIRE(waiter_blocked(&ws, 1, scaled_ms(30000)),
+		"the server's sender did not block (sent %llu, %s)",
+		(unsigned long long)ws.bytes, ws.done ? errname(ws.err) : "running");
+	diag("server's sender blocked after %llu bytes",
+	     (unsigned long long)ws.bytes);
+	obs("%d associations up; recvmsg, poll and sendmsg blocked", SEQ_NC);
+
+	t0 = mono_ms();
+	rc = link_delete(scaled_ms(30000));
+	t_del = mono_ms() - t0;
+	diag("rdma link delete %s: status %d after %.0f ms", rdma_dev(), rc,
+	     t_del);
+	EXPECT_TRUE("rdma link delete finishes in time", rc != -2);
+	EXPECT_EQ("rdma link delete status", rc, 0);
+	if (rc == -2) {
+		FAIL("rdma link delete hangs: sdp does not let go of the device");
+		return;
+	}
+	EXPECT_TRUE("device gone", !dev_present());
+	deadline = mono_ms() + scaled_ms(10000);
+
+	/* the server: COMM_LOST for each of its associations */
+	while (lost_s < SEQ_NC) {
+		seq_next(s, (int)(deadline - mono_ms()), &m);
+		if (m.r < 0) {
+			diag("server: %s after %d COMM_LOST, %.0f ms after the delete",
+			     seq_msg_str(&m), lost_s, mono_ms() - t0);
+			break;
+		}
+		diag("server: %s after %.0f ms", seq_msg_str(&m), mono_ms() - t0);
+		for (i = 0; i < SEQ_NC && sid[i] != m.id; i++)
+			;
+		if (i < SEQ_NC && seq_is(&m, SDP_ASSOC_CHANGE, SDP_COMM_LOST, 0) &&
+		    !s_lost[i]) {
+			s_lost[i] = 1;
+			lost_s++;
+			zero_err += !m.error;
+		} else {
+			other++;
+		}
+	}
+	EXPECT_EQ("server: COMM_LOST for every association", lost_s, SEQ_NC);
+
+	/* client 0: its blocked recvmsg returns the COMM_LOST */
+	while (!__atomic_load_n(&wr.done, __ATOMIC_ACQUIRE) && mono_ms() < deadline)
+		sleep_ms(10);
+	EXPECT_TRUE("client 0: blocked recvmsg returns", wr.done);
+	if (wr.done) {
+		pthread_join(wr.th, NULL);
+		diag("client 0: recvmsg: %s after %.0f ms", seq_msg_str(&wr.msg),
+		     wr.t_end - t0);
+		/* as SCTP's one-to-many socket: the association's end is a
+		 * notification, not an error of the socket */
+		EXPECT_TRUE("client 0: the blocked recvmsg returns COMM_LOST",
+			    seq_is(&wr.msg, SDP_ASSOC_CHANGE, SDP_COMM_LOST, cid[0]));
+		m = wr.msg;
+		if (!m.note) {
+			seq_next(c[0], (int)(deadline - mono_ms()), &m);
+			diag("client 0: then %s after %.0f ms", seq_msg_str(&m),
+			     mono_ms() - t0);
+		}
+		if (seq_is(&m, SDP_ASSOC_CHANGE, SDP_COMM_LOST, cid[0])) {
+			lost_c++;
+			zero_err += !m.error;
+		}
+	}
+	/* client 1: the data that reached it, then COMM_LOST */
+	{
+		unsigned long data = 0;
+
+		for (;;) {
+			seq_next(c[1], (int)(deadline - mono_ms()), &m);
+			if (m.r < 0 || m.note)
+				break;
+			data += m.r;
+		}
+		diag("client 1: %lu bytes of data, then %s", data, seq_msg_str(&m));
+		if (seq_is(&m, SDP_ASSOC_CHANGE, SDP_COMM_LOST, cid[1])) {
+			lost_c++;
+			zero_err += !m.error;
+		}
+	}
+	/* client 2: its poll() wakes, the COMM_LOST is there */
+	while (!__atomic_load_n(&wp.done, __ATOMIC_ACQUIRE) && mono_ms() < deadline)
+		sleep_ms(10);
+	EXPECT_TRUE("client 2: blocked poll returns", wp.done);
+	if (wp.done) {
+		pthread_join(wp.th, NULL);
+		diag("client 2: poll %ld revents %s after %.0f ms", wp.ret,
+		     pollstr(wp.revents), wp.t_end - t0);
+		EXPECT_TRUE("client 2: poll says POLLIN (a notification)",
+			    wp.ret == 1 && (wp.revents & POLLIN));
+		seq_next(c[2], (int)(deadline - mono_ms()), &m);
+		diag("client 2: %s", seq_msg_str(&m));
+		if (m.r < 0 && m.err != ETIME) {
+			seq_next(c[2], (int)(deadline - mono_ms()), &m);
+			diag("client 2: then %s", seq_msg_str(&m));
+		}
+		if (seq_is(&m, SDP_ASSOC_CHANGE, SDP_COMM_LOST, cid[2])) {
+			lost_c++;
+			zero_err += !m.error;
+		}
+	}
+	EXPECT_EQ("clients: COMM_LOST for every association", lost_c, SEQ_NC);
+	EXPECT_EQ("COMM_LOST with sac_error 0", zero_err, 0);
+	EXPECT_EQ("server: other notifications or data", other, 0);
+
+	/* the server's blocked sender fails */
+	while (!__atomic_load_n(&ws.done, __ATOMIC_ACQUIRE) && mono_ms() < deadline)
+		sleep_ms(10);
+	EXPECT_TRUE("server: blocked sendmsg returns", ws.done);
+	if (ws.done) {
+		pthread_join(ws.th, NULL);
+		diag("server sendmsg: %ld %s after %.0f ms, %llu bytes", ws.ret,
+		     ws.err ? errname(ws.err) : "0", ws.t_end - t0,
+		     (unsigned long long)ws.bytes);
+		EXPECT_TRUE("server: blocked sendmsg fails (EPIPE/ECONNRESET/...)",
+			    ws.ret < 0 && (ws.err == EPIPE || ws.err == EINVAL ||
+					   errno_is_reset(ws.err) ||
+					   ws.err == ECONNABORTED));
+	}
+	if (!wr.done || !wp.done || !ws.done)
+		FATAL("a call on a one-to-many socket hangs after rdma link delete");
+
+	/* every association is forgotten */
+	for (i = 0; i < SEQ_NC; i++) {
+		snprintf(lb, sizeof(lb), "server: SDP_STATUS(id of association %d) EINVAL", i);
+		EXPECT_TRUE(lb, seq_gone(s, sid[i], scaled_ms(2000)));
+		snprintf(lb, sizeof(lb), "client %d: SDP_STATUS(its id) EINVAL", i);
+		EXPECT_TRUE(lb, seq_gone(c[i], cid[i], scaled_ms(2000)));
+	}
+	EXPECT_ERR("server: send on a lost id",
+		   seq_send(s, NULL, sid[0], "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT),
+		   EINVAL);
+	rc = poll_now(s, 300);
+	EXPECT_TRUE("server: nothing else to read", !(rc & POLLIN));
+
+	/* no new association while the device is gone: failure, at once */
+	t0 = mono_ms();
+	rc = seq_send(c[0], &sa, 0, "lost", 4, MSG_NOSIGNAL);
+	{
+		int e = rc < 0 ? errno : 0, ok;
+
+		if (rc == 4) {
+			seq_next(c[0], scaled_ms(10000), &m);
+			diag("sendto without device: 4, then %s after %.0f ms",
+			     seq_msg_str(&m), mono_ms() - t0);
+			if (m.r < 0 && m.err != ETIME) {
+				seq_next(c[0], scaled_ms(10000), &m);
+				diag("sendto without device: then %s after %.0f ms",
+				     seq_msg_str(&m), mono_ms() - t0);
+			}
+			ok = seq_is(&m, SDP_ASSOC_CHANGE, SDP_CANT_STR_ASSOC, 0);
+		} else {
+			diag("sendto without device: %d %s after %.0f ms", rc,
+			     errname(e), mono_ms() - t0);
+			ok = rc < 0 && e != EAGAIN && e != EINTR;
+		}
+		EXPECT_TRUE("sendto without device: an errno or CANT_STR_ASSOC", ok);
+		EXPECT_TRUE("sendto without device: within 10 s",
+			    mono_ms() - t0 < scaled_ms(10000));
+	}
+
+	t0 = mono_ms();
+	EXPECT_VAL("close(server)", close(s), 0);
+	for (i = 0; i < SEQ_NC; i++)
+		EXPECT_VAL("close(client)", close(c[i]), 0);
+	diag("closes took %.0f ms", mono_ms() - t0);
+
+	/* the link comes back: a new association, a message each way */
+	rc = link_add(scaled_ms(30000));
+	EXPECT_EQ("rdma link add status", rc, 0);
+	REQUIRE(wait_port_active(scaled_ms(20000)), "port not ACTIVE again");
+	{
+		double end = mono_ms() + scaled_ms(20000);
+		int tries = 0, c2;
+		int32_t s2, k2;
+
+		/* the new device's addresses appear shortly after the port */
+		for (;;) {
+			tries++;
+			s = seq_socket(f, 16, scaled_ms(10000), &sport);
+			if (s >= 0)
+				break;
+			REQUIRE(mono_ms() < end, "bind after re-add: %s",
+				errname(errno));
+			sleep_ms(50);
+		}
+		diag("bind after re-add: %d tries", tries);
+		c2 = seq_socket(f, 0, scaled_ms(10000), NULL);
+		REQUIRE(c2 >= 0, "client bind after re-add: %s", errname(errno));
+		seq_up(s, sport, c2, &s2, &k2);
+		obs("after re-add: a new association, COMM_UP on both sides");
+		EXPECT_VAL("after re-add: server replies by id",
+			   seq_send(s, NULL, s2, "back", 4, 0), 4);
+		seq_next(c2, scaled_ms(10000), &m);
+		diag("after re-add: client: %s", seq_msg_str(&m));
+		EXPECT_TRUE("after re-add: the client gets the reply",
+			    m.r == 4 && !m.note && m.id == k2 &&
+			    (m.flags & MSG_EOR));
+		EXPECT_OK("after re-add: SDP_STATUS", seq_status(s, s2));
+		EXPECT_VAL("close(client)", close(c2), 0);
+		EXPECT_VAL("close(server)", close(s), 0);
+	}
+	expect_all_freed();
 }
 
 /* ---- two guests: the peer dies mid-transfer ---- */

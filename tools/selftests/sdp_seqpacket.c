@@ -22,6 +22,10 @@
  * data_io on by default. The adapter turns data_io on for SCTP sockets, so
  * that the bodies see the same thing.
  *
+ * Two guests (SDP_ROLE=server / client; only these tests run then, and
+ * neither in single mode): two_guest_server and two_guest_clients, 64
+ * associations from the client guest (see "two guests" below).
+ *
  * Conventions: "S" is a listening one-to-many socket (the server), "C"
  * one-to-many sockets bound to SDP_ADDR:0 that do not listen (clients; they
  * set up their association by sending). SO_RCVTIMEO/SO_SNDTIMEO bound
@@ -43,6 +47,31 @@
 #include <linux/sdp.h>
 
 #include "util.h"
+
+/*
+ * Every test of this file is also kept on sq_tests[], so that main() can
+ * choose them by SDP_ROLE: the two-guest tests in the roles server and
+ * client only, the others in single mode only. (TEST_DEF of harness.h,
+ * with one more call in the constructor.)
+ */
+#define SQ_MAX_TESTS	64
+static struct test *sq_tests[SQ_MAX_TESTS];
+static int sq_ntests;
+
+static void sq_register(struct test *t)
+{
+	test_register(t);
+	if (sq_ntests < SQ_MAX_TESTS)
+		sq_tests[sq_ntests++] = t;
+}
+
+#undef TEST_DEF
+#define TEST_DEF(nm, kd, to)						\
+	static void nm(const struct fam *f);				\
+	static struct test nm##_test = { #nm, kd, nm, to, 0, NULL };	\
+	__attribute__((constructor)) static void nm##_register(void)	\
+	{ sq_register(&nm##_test); }					\
+	static void nm(const struct fam *f __attribute__((unused)))
 
 #define WAIT_MS		scaled_ms(10000)	/* something that must happen */
 #define QUIET_MS	300			/* something that must not */
@@ -1865,6 +1894,38 @@ TEST_DIFF(cant_start)
  * or sent after) exactly once and in order on the peeled descriptor, which
  * keeps boundaries and takes send()/recv() without an address.
  */
+/* a blocking connect() to a port nobody listens on is refused, again on
+ * a second try, and the socket then connects to a listener
+ */
+TEST_DIFF(connect_refused)
+{
+	uint16_t cport, dead, sport;
+	int c = sq_client(f, &cport), h, s, i, r, e;
+	struct sockaddr_in da, sa;
+	char buf[16];
+	struct rmsg m;
+
+	h = sq_client(f, &dead);
+	close(h);
+	da = sin_peer(dead);
+	for (i = 1; i <= 2; i++) {
+		r = connect(c, (struct sockaddr *)&da, sizeof(da));
+		e = errno;
+		obs("connect %d to a dead port: %s", i, r ? errname(e) : "0");
+		CHECK(r < 0 && e == ECONNREFUSED, "connect %d: %d %s", i, r,
+		      r ? errname(e) : "");
+	}
+	s = sq_server(f, &sport);
+	sa = sin_peer(sport);
+	EXPECT_VAL("connect to the listener",
+		   connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	EXPECT_VAL("sendto the listener", sq_send(f, c, &sa, "ok", 2, NULL, 0), 2);
+	if (recv_data(f, s, buf, sizeof(buf), &m, "server recv"))
+		EXPECT_TRUE("server got it", m.r == 2 && !memcmp(buf, "ok", 2));
+	close(c);
+	close(s);
+}
+
 TEST_DIFF(peeloff_mid_stream)
 {
 	uint16_t sport, cport;
@@ -2280,14 +2341,537 @@ TEST_SDP(sdp_eof_with_data)
 	close(s);
 }
 
+/* ---- two guests: 64 associations from the other guest ---- */
+
+/*
+ * SDP_ROLE=server (guest 1) runs two_guest_server, SDP_ROLE=client (guest
+ * 2) two_guest_clients, and nothing else; SDP_ROLE=single (or unset)
+ * neither. The server listens on SDP_ADDR, port SDP_SEQPACKET_PORT
+ * (default 7481) for sdp and that + 1 for sctp; the clients connect to
+ * SDP_PEER on it.
+ *
+ * Each of the TG_N client sockets (bound to SDP_ADDR:0, one association
+ * each: client 0's set up by its first message, retried for
+ * SDP_CONNECT_WAIT seconds while the server is not listening yet, the
+ * others' by connect()) sends TG_M messages to the server's
+ * address: stream 1, ppid i << 16 | j. Message 0 is the 8 bytes of the
+ * client's seed (little endian); the lengths of the others follow from it
+ * (tg_len: 1 byte, 64 KiB, then random 1 B .. 64 KiB) and their contents
+ * are pattern_fill(tg_seed()). The server needs nothing else to check
+ * them. It replies to each association by id with "reply <i>: <n> intact"
+ * (ppid i); each client checks it got "<TG_M> intact", then closes. The
+ * server sees every association end gracefully and forgets it.
+ */
+enum sq_role { ROLE_SINGLE, ROLE_SERVER, ROLE_CLIENT };
+static enum sq_role role = ROLE_SINGLE;
+
+#define TG_N	64
+#define TG_M	20
+#define TG_MAX	65536
+
+static uint16_t tg_port(const struct fam *f)
+{
+	const char *s = getenv("SDP_SEQPACKET_PORT");
+	int base = s && *s ? atoi(s) : 7481;
+
+	return is_sdp(f) ? base : base + 1;
+}
+
+static uint64_t tg_seed(uint64_t seed, int j)
+{
+	return seed ^ ((uint64_t)(j + 1) << 52);
+}
+
+/* the length of message j of a client with this seed */
+static size_t tg_len(uint64_t seed, int j)
+{
+	uint64_t st = tg_seed(seed, j), r = rng_next(&st);
+
+	if (j == 0)
+		return 8;
+	if (j == 1)
+		return 1;
+	if (j == 2)
+		return TG_MAX;
+	return 1 + (r >> 8) % (1u << (r % 17));
+}
+
+static void tg_put_seed(uint64_t seed, unsigned char *p)
+{
+	int k;
+
+	for (k = 0; k < 8; k++)
+		p[k] = seed >> (8 * k);
+}
+
+static uint64_t tg_get_seed(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int k;
+
+	for (k = 0; k < 8; k++)
+		v |= (uint64_t)p[k] << (8 * k);
+	return v;
+}
+
+/* per client, at the server */
+struct tg_peer {
+	int seen;		/* message 0 arrived */
+	uint64_t seed;
+	int next;		/* the message number expected next */
+	int intact;		/* messages of the right length and contents */
+	int32_t id;
+	struct sockaddr_in from;
+	int ended;		/* SHUTDOWN_COMP */
+};
+
+TEST_DIFF_T(two_guest_server, 280)
+{
+	static struct tg_peer pr[TG_N];
+	static int32_t up[TG_N * 2];
+	struct sockaddr_in a = sin_local(tg_port(f));
+	struct in_addr want_addr = peer_addr();
+	char *buf = malloc(TG_MAX + 1), *msg = malloc(TG_MAX + 1);
+	char *exp = malloc(TG_MAX);
+	long got = 0, bad_len = 0, bad_data = 0, bad_order = 0, bad_addr = 0;
+	long bad_id = 0, bad_ppid = 0, no_sinfo = 0, partial = 0, bad_stream = 0;
+	long no_up = 0, other_note = 0, note_inside = 0;
+	int n_up = 0, up_dup = 0, s, i, j, k;
+	int n_shut = 0, n_comp = 0, n_lost = 0, late_data = 0, unknown = 0;
+	long old_pol;
+	double t0;
+
+	memset(pr, 0, sizeof(pr));
+	sctp_policy(f, "rcvbuf_policy", &old_pol);
+	s = sq_socket(f);
+	sctp_policy_restore(f, "rcvbuf_policy", old_pol);
+	if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0)
+		FATAL("bind %s: %s", sinstr(&a), errname(errno));
+	SETUP_OK("listen", listen(s, 128));
+	SETUP_OK("server events", sq_subscribe(f, s, 1, 1, 1));
+	diag("%s server on %s, expecting %d associations from %s", f->name,
+	     sinstr(&a), TG_N, inet_ntoa(want_addr));
+	obs("server listening");
+
+	/* COMM_UP for each association, then its TG_M messages */
+	t0 = mono_ms();
+	while (got < TG_N * TG_M || n_up < TG_N) {
+		struct rmsg m, first;
+		size_t have = 0;
+		int wait = got || n_up ? WAIT_MS : scaled_ms(120000);
+		int ok = 1;
+
+		if (!rd(s, wait)) {
+			FAIL("nothing for %d ms after %ld messages and %d COMM_UPs", wait,
+			     got, n_up);
+			break;
+		}
+		for (;;) {
+			sq_recv(f, s, buf, TG_MAX + 1, 0, &m);
+			if (m.r < 0) {
+				FAIL("recvmsg after %ld messages: %s", got, errname(m.err));
+				ok = 0;
+				break;
+			}
+			if (m.is_note) {
+				if (have) {
+					note_inside++;
+					ok = 0;
+				}
+				break;
+			}
+			if (!have)
+				first = m;
+			else if (m.si.assoc_id != first.si.assoc_id ||
+				 !sin_eq(&m.from, &first.from))
+				bad_id++;	/* another association in between */
+			if (have + m.r > TG_MAX) {
+				bad_len++;
+				ok = 0;
+				break;
+			}
+			memcpy(msg + have, buf, m.r);
+			have += m.r;
+			if (m.flags & MSG_EOR)
+				break;
+			partial++;
+		}
+		if (!ok) {
+			if (m.r >= 0)
+				FAIL("message %ld: %s", got, note_inside ?
+				     "a notification inside a message" : "too long");
+			break;
+		}
+		if (m.is_note) {
+			if (m.n.type == N_ASSOC_CHANGE && m.n.state == SDP_COMM_UP &&
+			    n_up < TG_N * 2) {
+				for (k = 0; k < n_up; k++)
+					up_dup += up[k] == m.n.assoc_id;
+				up[n_up++] = m.n.assoc_id;
+			} else if (other_note++ < 5) {
+				diag("notification %s id %d error %d", note_str(&m.n),
+				     m.n.assoc_id, m.n.error);
+			}
+			continue;
+		}
+		got++;
+		if (!first.has_sinfo) {
+			no_sinfo++;
+			continue;
+		}
+		i = first.si.ppid >> 16;
+		j = first.si.ppid & 0xffff;
+		if (i >= TG_N || j >= TG_M) {
+			if (bad_ppid++ < 5)
+				diag("message %ld: ppid 0x%x", got, first.si.ppid);
+			continue;
+		}
+		if (first.si.stream != 1)
+			bad_stream++;
+		for (k = 0; k < n_up && up[k] != first.si.assoc_id; k++)
+			;
+		if (k == n_up && no_up++ < 5)
+			diag("client %d message %d: id %d had no COMM_UP", i, j,
+			     first.si.assoc_id);
+		if (j != pr[i].next && bad_order++ < 5)
+			diag("client %d: message %d, want %d", i, j, pr[i].next);
+		pr[i].next = j + 1;
+		if (j == 0) {
+			if (have == 8) {
+				pr[i].seed = tg_get_seed((unsigned char *)msg);
+				pr[i].seen = 1;
+				pr[i].intact++;
+			} else if (bad_len++ < 5) {
+				diag("client %d message 0: %zu bytes, want 8", i, have);
+			}
+		} else if (!pr[i].seen) {
+			bad_data++;	/* no seed: counted as corrupt */
+		} else if (have != tg_len(pr[i].seed, j)) {
+			if (bad_len++ < 5)
+				diag("client %d message %d: %zu bytes, want %zu", i, j,
+				     have, tg_len(pr[i].seed, j));
+		} else {
+			pattern_fill(tg_seed(pr[i].seed, j), 0, exp, have);
+			if (memcmp(exp, msg, have)) {
+				if (bad_data++ < 5)
+					diag("client %d message %d: corrupt", i, j);
+			} else {
+				pr[i].intact++;
+			}
+		}
+		if (first.from.sin_family != AF_INET || first.fromlen != sizeof(first.from) ||
+		    first.from.sin_addr.s_addr != want_addr.s_addr ||
+		    !first.from.sin_port ||
+		    (pr[i].from.sin_port && !sin_eq(&pr[i].from, &first.from))) {
+			if (bad_addr++ < 5)
+				diag("client %d message %d: msg_name %s, want %s, port %u",
+				     i, j, sinstr(&first.from), inet_ntoa(want_addr),
+				     ntohs(pr[i].from.sin_port));
+		} else {
+			pr[i].from = first.from;
+		}
+		if (first.si.assoc_id <= 0) {
+			bad_id++;
+		} else if (!pr[i].id) {
+			pr[i].id = first.si.assoc_id;
+		} else if (pr[i].id != first.si.assoc_id) {
+			if (bad_id++ < 5)
+				diag("client %d: association id %d, was %d", i,
+				     first.si.assoc_id, pr[i].id);
+		}
+	}
+	diag("%ld messages, %d COMM_UPs in %.0f ms after the first, %ld partial reads",
+	     got, n_up, mono_ms() - t0, partial);
+	EXPECT_EQ("COMM_UP notifications", n_up, TG_N);
+	EXPECT_EQ("COMM_UP ids repeated", up_dup, 0);
+	EXPECT_EQ("other notifications", other_note, 0);
+	EXPECT_EQ("notifications inside a message", note_inside, 0);
+	EXPECT_EQ("messages received", got, TG_N * TG_M);
+	EXPECT_EQ("without SNDRCV cmsg", no_sinfo, 0);
+	EXPECT_EQ("bad ppid", bad_ppid, 0);
+	EXPECT_EQ("bad stream", bad_stream, 0);
+	EXPECT_EQ("wrong length (boundaries)", bad_len, 0);
+	EXPECT_EQ("corrupt", bad_data, 0);
+	EXPECT_EQ("out of order", bad_order, 0);
+	EXPECT_EQ("wrong peer address", bad_addr, 0);
+	EXPECT_EQ("association id changed or mixed", bad_id, 0);
+	EXPECT_EQ("data on an association without COMM_UP", no_up, 0);
+	{
+		int distinct = 0, ports = 0, paddr = 0, shown = 0;
+
+		for (i = 0; i < TG_N; i++) {
+			struct sockaddr_in pa;
+
+			if (!pr[i].id)
+				continue;
+			for (k = 0; k < i; k++)
+				if (pr[k].id == pr[i].id)
+					break;
+			distinct += k == i;
+			for (k = 0; k < i; k++)
+				if (pr[k].from.sin_port == pr[i].from.sin_port)
+					break;
+			ports += k == i;
+			memset(&pa, 0, sizeof(pa));
+			if (!sq_peer_addr(f, s, pr[i].id, &pa) && sin_eq(&pa, &pr[i].from))
+				paddr++;
+			else if (shown++ < 5)
+				diag("client %d: peer addr %s, msg_name %s", i, sinstr(&pa),
+				     sinstr(&pr[i].from));
+		}
+		EXPECT_EQ("distinct association ids", distinct, TG_N);
+		EXPECT_EQ("distinct client ports", ports, TG_N);
+		EXPECT_EQ("peer addr = msg_name", paddr, TG_N);
+	}
+	diag("client 0 at %s, id %d", sinstr(&pr[0].from), pr[0].id);
+
+	/* a reply to each association, by id */
+	{
+		int sent = 0;
+
+		for (i = 0; i < TG_N; i++) {
+			char r[64];
+			int n = snprintf(r, sizeof(r), "reply %d: %d intact", i, pr[i].intact);
+
+			if (pr[i].id && sq_send_id(f, s, pr[i].id, r, n, i, 0) == n)
+				sent++;
+			else
+				diag("reply to client %d (id %d): %s", i, pr[i].id,
+				     errname(errno));
+		}
+		EXPECT_EQ("replies sent by id", sent, TG_N);
+	}
+
+	/* the clients close: every association ends gracefully */
+	while (n_comp + n_lost < TG_N) {
+		struct rmsg m;
+
+		if (!rd(s, scaled_ms(30000))) {
+			diag("no more notifications after %d SHUTDOWN_COMP", n_comp);
+			break;
+		}
+		sq_recv(f, s, buf, TG_MAX + 1, 0, &m);
+		if (m.r < 0) {
+			FAIL("recvmsg: %s", errname(m.err));
+			break;
+		}
+		if (!m.is_note) {
+			late_data++;
+			continue;
+		}
+		for (i = 0; i < TG_N && pr[i].id != m.n.assoc_id; i++)
+			;
+		if (i == TG_N) {
+			if (unknown++ < 5)
+				diag("%s for unknown id %d", note_str(&m.n), m.n.assoc_id);
+			continue;
+		}
+		if (m.n.type == N_SHUTDOWN) {
+			n_shut++;
+		} else if (m.n.type == N_ASSOC_CHANGE && m.n.state == SDP_SHUTDOWN_COMP) {
+			n_comp += !pr[i].ended;
+			pr[i].ended = 1;
+		} else {
+			n_lost++;
+			diag("client %d: %s error %d", i, note_str(&m.n), m.n.error);
+		}
+	}
+	EXPECT_EQ("SHUTDOWN_EVENTs", n_shut, TG_N);
+	EXPECT_EQ("associations ended with SHUTDOWN_COMP", n_comp, TG_N);
+	EXPECT_EQ("associations lost", n_lost, 0);
+	EXPECT_EQ("data after the replies", late_data, 0);
+	EXPECT_EQ("notifications for unknown ids", unknown, 0);
+	{
+		int gone = 0;
+
+		for (i = 0; i < TG_N; i++)
+			gone += pr[i].id && wait_gone(f, s, pr[i].id, WAIT_MS);
+		EXPECT_EQ("associations forgotten", gone, TG_N);
+	}
+	expect_quiet(s, "server: nothing else");
+	close(s);
+	free(buf);
+	free(msg);
+	free(exp);
+}
+
+/*
+ * Client 0's association, set up by its first message (message 0, the
+ * seed) while the server may not listen yet: sendto, then COMM_UP or
+ * CANT_STR_ASSOC (or a refused sendto); on a failure a new socket tries
+ * again after 500 ms, until wait_ms. Returns the socket, association
+ * events off again, or -1.
+ */
+static int tg_first(const struct fam *f, uint16_t port, uint64_t seed, int wait_ms,
+		    uint16_t *cport, int *tries)
+{
+	struct sockaddr_in sa = sin_peer(port);
+	struct sinfo si = { .stream = 1, .ppid = 0 };
+	double end = mono_ms() + wait_ms;
+	unsigned char m0[8];
+	char last[64] = "";
+
+	tg_put_seed(seed, m0);
+	for (;;) {
+		int fd = sq_client(f, cport);
+		char now[64];
+		ssize_t r;
+
+		++*tries;
+		SETUP_OK("client 0 events", sq_subscribe(f, fd, 1, 1, 0));
+		r = sq_send(f, fd, &sa, m0, sizeof(m0), &si, 0);
+		if (r == sizeof(m0)) {
+			struct note n = recv_note(f, fd, "client 0");
+
+			if (n.type == N_ASSOC_CHANGE && n.state == SDP_COMM_UP) {
+				SETUP_OK("client 0 events off", sq_subscribe(f, fd, 1, 0, 0));
+				return fd;
+			}
+			snprintf(now, sizeof(now), "sendto, then %s", note_str(&n));
+		} else {
+			snprintf(now, sizeof(now), "sendto: %zd %s", r,
+				 r < 0 ? errname(errno) : "");
+		}
+		if (strcmp(now, last))
+			diag("association to %s, try %d: %s", sinstr(&sa), *tries, now);
+		snprintf(last, sizeof(last), "%s", now);
+		close(fd);
+		if (mono_ms() > end)
+			return -1;
+		sleep_ms(500);
+	}
+}
+
+TEST_DIFF_T(two_guest_clients, 280)
+{
+	static int c[TG_N];
+	static uint16_t cport[TG_N];
+	static uint64_t seed[TG_N];
+	struct sockaddr_in sa = sin_peer(tg_port(f));
+	const char *w = getenv("SDP_CONNECT_WAIT");
+	int wait_s = w && *w ? atoi(w) : 60;
+	char *buf = malloc(TG_MAX + 1);
+	long sent = 0;
+	int i, j, tries = 0, err = 0, err_i = -1, err_j = -1;
+	int right = 0, peer_ok = 0, shown = 0;
+	uint64_t base = seed_new();
+	double t0;
+
+	for (i = 0; i < TG_N; i++)
+		seed[i] = base + 0x9e3779b97f4a7c15ULL * (i + 1);
+	/* client 0 by its first message, retried while the server is not up */
+	c[0] = tg_first(f, tg_port(f), seed[0], scaled_ms(1000 * wait_s), &cport[0],
+			&tries);
+	REQUIRE(c[0] >= 0, "no association to %s within %d s (%d tries)", sinstr(&sa),
+		wait_s, tries);
+	diag("%s: first association after %d tries", f->name, tries);
+	/* the others by connect() */
+	for (i = 1; i < TG_N; i++) {
+		c[i] = sq_client(f, &cport[i]);
+		if (connect(c[i], (struct sockaddr *)&sa, sizeof(sa)))
+			FATAL("client %d: connect(%s): %s", i, sinstr(&sa), errname(errno));
+	}
+	obs("%d associations up", TG_N);
+
+	t0 = mono_ms();
+	for (j = 0; j < TG_M && !err; j++) {
+		for (i = 0; i < TG_N; i++) {
+			struct sinfo si = { .stream = 1, .ppid = (uint32_t)(i << 16 | j) };
+			size_t len = tg_len(seed[i], j);
+			ssize_t r;
+
+			if (!i && !j) {
+				sent++;		/* sent by tg_first() */
+				continue;
+			}
+			if (j == 0)
+				tg_put_seed(seed[i], (unsigned char *)buf);
+			else
+				pattern_fill(tg_seed(seed[i], j), 0, buf, len);
+			r = sq_send(f, c[i], &sa, buf, len, &si, 0);
+			if (r != (ssize_t)len) {
+				err = r < 0 ? errno : -1;
+				err_i = i;
+				err_j = j;
+				break;
+			}
+			sent++;
+		}
+	}
+	if (err)
+		FAIL("client %d message %d: %s", err_i, err_j,
+		     err > 0 ? errname(err) : "short send");
+	diag("%ld messages sent in %.0f ms", sent, mono_ms() - t0);
+	EXPECT_EQ("messages sent", sent, TG_N * TG_M);
+
+	/* the server's reply on each association */
+	for (i = 0; i < TG_N; i++) {
+		struct rmsg m;
+		char r[64];
+		int n = snprintf(r, sizeof(r), "reply %d: %d intact", i, TG_M);
+		struct sockaddr_in pa;
+
+		if (!rd(c[i], i ? WAIT_MS : scaled_ms(60000))) {
+			if (shown++ < 5)
+				diag("client %d: no reply", i);
+			continue;
+		}
+		sq_recv(f, c[i], buf, 64, 0, &m);
+		if (m.r == n && !m.is_note && !memcmp(buf, r, n) && (m.flags & MSG_EOR) &&
+		    m.has_sinfo && m.si.ppid == (uint32_t)i && sin_eq(&m.from, &sa))
+			right++;
+		else if (shown++ < 5)
+			diag("client %d: reply %zd bytes %s \"%.*s\" ppid %u from %s", i,
+			     m.r, m.r < 0 ? errname(m.err) : "", m.r > 0 ? (int)m.r : 0,
+			     buf, m.si.ppid, sinstr(&m.from));
+		memset(&pa, 0, sizeof(pa));
+		if (m.has_sinfo && !sq_status(f, c[i], m.si.assoc_id, NULL) &&
+		    !sq_peer_addr(f, c[i], m.si.assoc_id, &pa) && sin_eq(&pa, &sa))
+			peer_ok++;
+	}
+	EXPECT_EQ("replies right (all messages intact at the server)", right, TG_N);
+	EXPECT_EQ("clients: peer addr is the server", peer_ok, TG_N);
+	for (i = 0, j = 0; i < TG_N; i++)
+		j += close(c[i]) == 0;
+	EXPECT_EQ("sockets closed", j, TG_N);
+	free(buf);
+}
+
 int main(int argc, char **argv)
 {
 	/* the reference family: Linux SCTP one-to-many */
 	fam_tcp.name = "sctp";
 	fam_tcp.family = AF_INET;
+	const char *r = getenv("SDP_ROLE");
+	int i;
+
+	if (!r || !*r || !strcmp(r, "single")) {
+		role = ROLE_SINGLE;
+	} else if (!strcmp(r, "server")) {
+		role = ROLE_SERVER;
+	} else if (!strcmp(r, "client")) {
+		role = ROLE_CLIENT;
+	} else {
+		fprintf(stderr, "SDP_ROLE must be server, client or single\n");
+		return 2;
+	}
+	for (i = 0; i < sq_ntests; i++) {
+		struct test *t = sq_tests[i];
+
+		if (t == &two_guest_server_test)
+			t->disabled = role != ROLE_SERVER;
+		else if (t == &two_guest_clients_test)
+			t->disabled = role != ROLE_CLIENT;
+		else
+			t->disabled = role != ROLE_SINGLE;
+	}
 	harness_usage_extra =
 		"sdp_seqpacket: -f sdp|sctp|both; the sctp runs are skipped when\n"
 		"  the kernel has no SCTP (stalled_reader sets net.sctp.sndbuf_policy=1\n"
-		"  for the sctp run; emsgsize lowers net.sdp.max_msg for a moment)\n";
+		"  for the sctp run; emsgsize lowers net.sdp.max_msg for a moment)\n"
+		"  SDP_ROLE=single (default): the one-host tests; server: only\n"
+		"  two_guest_server, listening on SDP_ADDR, SDP_SEQPACKET_PORT (default\n"
+		"  7481: sdp on it, sctp on it+1); client: only two_guest_clients, to\n"
+		"  SDP_PEER (retried for SDP_CONNECT_WAIT s, default 60)\n";
 	return harness_main(argc, argv);
 }
