@@ -407,16 +407,22 @@ static bool sdp_assoc_update(struct sock *psk, struct sock *sk)
 	return false;
 }
 
-/* an association taken out of its table: let go of it (no lock held) */
-static void sdp_assoc_release(struct sock *psk, struct sock *sk)
+/* An association taken out of its table: let go of it; @close: end its
+ * connection as close() would (@psk is then locked, and @sk is locked
+ * nested).
+ */
+static void sdp_assoc_release(struct sock *psk, struct sock *sk, bool close)
 {
 	struct sdp_sock *ssk = sdp_sk(sk);
 	struct sdp_conn *conn;
 
-	lock_sock(sk);
+	lock_sock_nested(sk, close ? SINGLE_DEPTH_NESTING : 0);
 	sdp_assoc_cancel(sk);
+	ssk->parent = NULL;
 	conn = ssk->conn;
 	ssk->conn = NULL;
+	if (conn && close)
+		sdp_assoc_close(conn);
 	sock_orphan(sk);
 	if (conn)
 		sdp_conn_start_timer(conn);
@@ -447,7 +453,7 @@ static void sdp_assoc_work(struct work_struct *work)
 		release_sock(sk);
 		release_sock(psk);
 		if (gone)
-			sdp_assoc_release(psk, sk);
+			sdp_assoc_release(psk, sk, false);
 		sock_put(psk);
 	}
 	sock_put(sk);		/* the work's reference */
@@ -1161,26 +1167,10 @@ static int sdp_seq_release(struct socket *sock)
 	spin_unlock(&ssk->assoc_lock);
 	/* closing the socket ends every association, gracefully */
 	list_for_each_entry_safe(e, tmp, &q, node) {
-		struct sdp_conn *c;
-
 		a = sdp_assoc_sk(e);
 		list_del_init(&e->node);
 		e->id = 0;
-		lock_sock_nested(a, SINGLE_DEPTH_NESTING);
-		sdp_assoc_cancel(a);
-		sdp_sk(a)->parent = NULL;
-		c = sdp_sk(a)->conn;
-		sdp_sk(a)->conn = NULL;
-		if (c)
-			sdp_assoc_close(c);
-		sock_orphan(a);
-		if (c)
-			sdp_conn_start_timer(c);
-		release_sock(a);
-		if (c)
-			sdp_conn_put(c);
-		sock_put(sk);	/* the table's reference */
-		sock_put(a);	/* the association's own */
+		sdp_assoc_release(sk, a, true);
 	}
 	sdp_notif_free_all(ssk);
 	sock_orphan(sk);
