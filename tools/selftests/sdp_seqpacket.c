@@ -1926,6 +1926,71 @@ TEST_DIFF(connect_refused)
 	close(s);
 }
 
+/* SDP_SEND_FAILED (sdp only: SCTP's event has another layout): a message
+ * whose association could not start comes back whole, with its info,
+ * after the CANT_STR_ASSOC; without the subscription it is dropped.
+ */
+TEST_SDP(send_failed_returns_message)
+{
+	struct sdp_event_subscribe ev = { 1, 1, 1, 1 };
+	struct sinfo si = { .ppid = 0x11223344 };
+	uint16_t cport, dead;
+	int c = sq_client(f, &cport), h, i, got_cant = 0, got_failed = 0;
+	struct sockaddr_in da;
+	char msg[3000], buf[4096];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr m;
+	ssize_t r;
+
+	for (i = 0; i < (int)sizeof(msg); i++)
+		msg[i] = 'a' + i % 23;
+	h = sq_client(f, &dead);
+	close(h);
+	da = sin_peer(dead);
+	SETUP_OK("SDP_EVENTS all", setsockopt(c, SOL_SDP, SDP_EVENTS, &ev, sizeof(ev)));
+	r = sq_send(f, c, &da, msg, sizeof(msg), &si, 0);
+	EXPECT_VAL("sendto a dead port", r, (ssize_t)sizeof(msg));
+	for (i = 0; i < 2 && rd(c, scaled_ms(5000)); i++) {
+		memset(&m, 0, sizeof(m));
+		m.msg_iov = &iov;
+		m.msg_iovlen = 1;
+		r = recvmsg(c, &m, 0);
+		if (r < (ssize_t)sizeof(struct sdp_notification_header) ||
+		    !(m.msg_flags & MSG_NOTIFICATION)) {
+			FAIL("recvmsg: %zd flags %#x, want a notification", r, m.msg_flags);
+			break;
+		}
+		if (((struct sdp_notification_header *)buf)->sn_type == SDP_ASSOC_CHANGE) {
+			struct sdp_assoc_change *ac = (void *)buf;
+
+			got_cant = ac->sac_state == SDP_CANT_STR_ASSOC;
+		} else if (((struct sdp_notification_header *)buf)->sn_type ==
+			   SDP_SEND_FAILED) {
+			struct sdp_send_failed *sf = (void *)buf;
+			size_t dl = r - sizeof(*sf);
+
+			got_failed = 1;
+			EXPECT_EQ("ssf_length", sf->ssf_length, (uint32_t)r);
+			EXPECT_EQ("ssf_flags", sf->ssf_flags, SDP_DATA_UNSENT);
+			EXPECT_TRUE("ssf_error set", sf->ssf_error != 0);
+			EXPECT_EQ("ssf_info.sinfo_ppid", sf->ssf_info.sinfo_ppid, 0x11223344u);
+			EXPECT_TRUE("the message, whole",
+				    dl == sizeof(msg) && !memcmp(sf->ssf_data, msg, dl));
+			EXPECT_TRUE("MSG_EOR", m.msg_flags & MSG_EOR);
+		}
+	}
+	EXPECT_TRUE("CANT_STR_ASSOC", got_cant);
+	EXPECT_TRUE("SEND_FAILED with the message", got_failed);
+	/* not subscribed: dropped, nothing comes */
+	ev.sdp_send_failure_event = 0;
+	SETUP_OK("SDP_EVENTS no send failures",
+		 setsockopt(c, SOL_SDP, SDP_EVENTS, &ev, sizeof(ev)));
+	EXPECT_VAL("sendto again", sq_send(f, c, &da, msg, 10, NULL, 0), 10);
+	expect_note(f, c, "client", N_ASSOC_CHANGE, SDP_CANT_STR_ASSOC, 0);
+	expect_quiet(c, "client: nothing else");
+	close(c);
+}
+
 TEST_DIFF(peeloff_mid_stream)
 {
 	uint16_t sport, cport;
