@@ -18,9 +18,13 @@
 #     where the guest has no sctp), CPU time per byte of both ends; in the
 #     one guest only, the most concurrent connections it holds (sdpperf
 #     maxconn: cap 4096, stop before MemAvailable falls below 192 MiB,
-#     room for the moment when they all close);
+#     room for the moment when they all close), and SDP bcopy
+#     (SDP_ZCOPY_THRESH 0, sdpperf -Z 0) against read-mode zero copy
+#     (-Z 4096) at 4 KiB..16 MiB: bandwidth, CPU s/GiB of sender and
+#     receiver, ZcopyTxBytes as the proof;
 #   - raw verbs with perftest over rdma_cm (-R): ib_send_bw over the same
-#     sizes, ib_read_bw and ib_write_bw at 64 KiB and 1 MiB, ib_send_lat;
+#     sizes, ib_read_bw and ib_write_bw at 64 KiB and 1 MiB (one guest:
+#     at the zero-copy sizes), ib_send_lat;
 #   - rsockets with rstream (librdmacm), where it runs.
 # Once in one guest (2 vCPUs; every peer talks to 10.77.0.1, its own veth
 # address: rxe loops back, TCP uses the same address) and once in two
@@ -67,6 +71,9 @@ work=$SDP_BUILD/bench
 mkdir -p "$work/bin"
 rm -f "$work"/bench-*g.rc
 sizes=64,256,1024,4096,16384,65536,262144,1048576
+# zero copy (read mode) against bcopy, one guest only; --quick keeps them
+# all (the crossover is the point of the table)
+zc_sizes=4096,65536,262144,1048576,4194304,16777216
 if [ "$quick" = 1 ]; then
 	dur=1
 	sizes=64,4096,65536,1048576
@@ -143,6 +150,16 @@ else
 		say "sdpperf $fam: memory of 64 idle connections"
 		$P -c $SDP_PEER -f $fam -o json -t mem -n 64
 	done
+	# read-mode zero copy against bcopy, per size one after the other (the
+	# client's SDP_ZCOPY_THRESH: 0 = bcopy only; 4096 = every send here)
+	if [ "$ROLE" = single ]; then
+		say "sdpperf sdp: bw bcopy (-Z 0) and read-mode zero copy (-Z 4096), sizes $BENCH_ZC_SIZES, ${D}s each"
+		for s in $(echo $BENCH_ZC_SIZES | tr , ' '); do
+			for z in 0 4096; do
+				$P -c $SDP_PEER -f sdp -o json -t bw -m $s -d $D -Z $z
+			done
+		done
+	fi
 	# one server socket, 1/16/256 associations; tcp: SCTP one-to-many. After
 	# the stream tests: 256 associations take seconds to tear down, and
 	# seqpacket waits for memory to settle first (the stream tests do not)
@@ -226,13 +243,27 @@ pair() {	# tag, server command, client command
 		echo "@@END rc=$rc"
 	fi
 }
+# perftest's length of a bw run: -D seconds up to 64 KiB, else 32 MiB per
+# second in iterations (at least 5, perftest's minimum)
+bwargs() {
+	if [ $1 -le 65536 ]; then
+		echo "-D $D"
+	else
+		n=$((33554432 * D / $1))
+		[ $n -ge 5 ] || n=5
+		echo "-n $n"
+	fi
+}
 for s in $(echo $BENCH_SIZES | tr , ' '); do
-	if [ $s -le 65536 ]; then a="-D $D"; else a="-n $((33554432 * D / s))"; fi
+	a=$(bwargs $s)
 	pair "perftest ib_send_bw size=$s" "ib_send_bw -R $a -s $s" "ib_send_bw -R $a -s $s $SDP_PEER"
 done
+# one guest: at the zero-copy sizes too (the limit of read-mode zero copy)
+zs="65536 1048576"
+[ "$ROLE" = single ] && zs=$(echo $BENCH_ZC_SIZES | tr , ' ')
 for t in ib_write_bw ib_read_bw; do
-	for s in 65536 1048576; do
-		if [ $s -le 65536 ]; then a="-D $D"; else a="-n $((33554432 * D / s))"; fi
+	for s in $zs; do
+		a=$(bwargs $s)
 		pair "perftest $t size=$s" "$t -R $a -s $s" "$t -R $a -s $s $SDP_PEER"
 	done
 done
@@ -266,9 +297,10 @@ run_mode() {	# one|two
 	# two guests: virtio NICs (the e1000 model drops bursts on receive, which
 	# rxe answers with RC retries: 1 MiB RDMA READs never complete)
 	LD_PRELOAD=$pre scripts/vm.sh --kernel stock --guests "$g" --nic virtio --quiet --log "$name" \
-		--timeout $((360 + 200 * dur + (g == 1 ? 300 : 0))) --ko "$work/sdp.ko" --selftests "$work/bin" \
+		--timeout $((360 + 200 * dur + (g == 1 ? 420 : 0))) --ko "$work/sdp.ko" --selftests "$work/bin" \
 		--append "clocksource=tsc tsc=reliable" \
-		--set BENCH_DUR="$dur" --set BENCH_SIZES="$sizes" --set BENCH_POLL_US=50 \
+		--set BENCH_DUR="$dur" --set BENCH_SIZES="$sizes" --set BENCH_ZC_SIZES="$zc_sizes" \
+		--set BENCH_POLL_US=50 \
 		--cmd "$(cat "$work/guest.sh")" &
 	vmpid=$!
 	# the client's output log carries the progress
@@ -424,9 +456,12 @@ for mode, g, cli in (("one", 1, 1), ("two", 2, 2)):
     modes[mode] = m
 
 # ---- lookups ----
-def sp(m, fam, test, size=None, key=None, poll=False, assocs=None):
+def sp(m, fam, test, size=None, key=None, poll=False, assocs=None, zc=None):
     for r in m["sdpperf"]:
         if (r.get("recv_poll_usec", 0) > 0) != poll:
+            continue
+        # zc: the runs with sdpperf -Z zc; None: those without -Z
+        if r.get("zcopy_opt", -1) != (-1 if zc is None else zc):
             continue
         # seqpacket records before "assocs" were of one association
         if assocs is not None and r.get("assocs", 1) != assocs:
@@ -521,6 +556,69 @@ for mode, metric, better, s, t, v, r in rows:
                     "verbs": v, "rsockets": r, "sdp_over_verbs": ratio(s, v),
                     "sdp_over_tcp": ratio(s, t), "sdp_over_rsockets": ratio(s, r)})
 
+# zero copy (read mode) against bcopy, one guest: per size, sdpperf -Z 0 and
+# -Z 4096, perftest ib_read_bw / ib_write_bw; CPU seconds per GiB moved
+ZC_SIZES = (4096, 65536, 262144, 1048576, 4194304, 16777216)
+GIB = 1 << 30
+
+def zc_rows(m):
+    rows = []
+    for s in ZC_SIZES:
+        r = {"size": s}
+        for lab, z in (("bcopy", 0), ("zcopy", 4096)):
+            x = sp(m, "sdp", "bw", s, zc=z)
+            if isinstance(x, dict) and x.get("bytes"):
+                b = x["bytes"]
+                r[lab] = {"MiBps": x["MiBps"], "bytes": b,
+                          "sender_s_per_GiB": x["cpu_client_s"] * GIB / b,
+                          "receiver_s_per_GiB": x["cpu_server_s"] * GIB / b,
+                          "guest_s_per_GiB": x["cpu_sys_s"] * GIB / b,
+                          "zcopy_thresh": x.get("zcopy_thresh"),
+                          "zcopy_tx_bytes": x.get("zcopy_tx_bytes"),
+                          "zcopy_fallbacks": x.get("zcopy_fallbacks"),
+                          "zcopy_share": x["zcopy_tx_bytes"] / b
+                          if num(x.get("zcopy_tx_bytes")) and x["zcopy_tx_bytes"] >= 0 else None}
+            else:
+                r[lab] = x
+        r["ib_read_bw"] = pt(m, "ib_read_bw", s, "MiBps")
+        r["ib_write_bw"] = pt(m, "ib_write_bw", s, "MiBps")
+        if any(isinstance(r[k], dict) for k in ("bcopy", "zcopy")) or num(r["ib_read_bw"]):
+            rows.append(r)
+    return rows
+
+def zc_table(m):
+    rows = zc_rows(m)
+    if not rows:
+        return []
+    def g(r, lab, key):
+        x = r[lab]
+        return x.get(key) if isinstance(x, dict) else x
+    out = ["**Zero copy (read mode) vs bcopy** (one guest; sdpperf bw, client SDP_ZCOPY_THRESH 0 = bcopy, "
+           "4096 = read-mode zero copy; CPU s/GiB: CPU seconds per GiB moved, sender = client process, "
+           "receiver = server process (getrusage), guest = whole guest's non-idle time)\n",
+           "| size | bcopy MiB/s | zcopy MiB/s | ib_read_bw MiB/s | ib_write_bw MiB/s | zcopy/ib_read | zcopy/bcopy "
+           "| sender s/GiB bcopy | sender s/GiB zcopy | receiver s/GiB bcopy | receiver s/GiB zcopy "
+           "| guest s/GiB bcopy | guest s/GiB zcopy | zcopy share (ZcopyTxBytes/bytes) |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        zb, bb = g(r, "zcopy", "MiBps"), g(r, "bcopy", "MiBps")
+        share = g(r, "zcopy", "zcopy_share")
+        out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            hsize(r["size"]), fmt(bb), fmt(zb), fmt(r["ib_read_bw"]), fmt(r["ib_write_bw"]),
+            fmt(ratio(zb, r["ib_read_bw"])), fmt(ratio(zb, bb)),
+            fmt(g(r, "bcopy", "sender_s_per_GiB")), fmt(g(r, "zcopy", "sender_s_per_GiB")),
+            fmt(g(r, "bcopy", "receiver_s_per_GiB")), fmt(g(r, "zcopy", "receiver_s_per_GiB")),
+            fmt(g(r, "bcopy", "guest_s_per_GiB")), fmt(g(r, "zcopy", "guest_s_per_GiB")),
+            "%.0f%%" % (100 * share) if num(share) else fmt(share)))
+    bz = [g(r, "bcopy", "zcopy_tx_bytes") for r in rows]
+    fb = [g(r, "zcopy", "zcopy_fallbacks") for r in rows]
+    out.append("\nZcopyTxBytes during the bcopy runs: %s; ZcopyFallbacks during the zcopy runs: %s "
+               "(per size, from /proc/net/sdp_stats before and after each run)" % (
+               ", ".join(str(x) if x is not None else "-" for x in bz),
+               ", ".join(str(x) if x is not None else "-" for x in fb)))
+    out.append("")
+    return out
+
 def table():
     out = []
     for mode in modes:
@@ -565,6 +663,8 @@ def table():
                 " (cap %d, MemAvailable floor %d MiB)" % (mcr["cap"], mcr["floor_kb"] // 1024) if mcr else "") +
                 "; ".join(mc))
         out.append("")
+        if mode == "one":
+            out.extend(zc_table(g))
     return "\n".join(out)
 
 meta = {
@@ -582,9 +682,11 @@ meta = {
               "ns_per_byte": "CPU ns per byte moved: processes = getrusage of client+server; whole guest(s) = non-idle /proc/stat time",
               "memory": "/proc/meminfo: max(MemFree drop, Slab growth) over 64 idle connections, both ends, per connection",
               "seqpacket": "messages/s received by the one server socket (SOCK_SEQPACKET, one-to-many) while the client sent, from 1/16/256 associations, 64 B, round-robin MSG_DONTWAIT sends, MSG_EOR and the SNDRCV cmsg checked on each; tcp = SCTP (IPPROTO_SCTP); memory per association as memory, over 256 idle associations",
+              "zcopy": "one guest: sdpperf bw with the client's SDP_ZCOPY_THRESH 0 (bcopy) and 4096 (read-mode zero copy); s_per_GiB = CPU seconds per 2^30 bytes moved: sender = client process, receiver = server process (getrusage user+sys), guest = non-idle /proc/stat time of the guest; zcopy_share = ZcopyTxBytes delta / bytes",
               "maxconn": "one guest: connections (client and server in the guest, 1 byte echoed on each) held at once until a call fails, the cap (4096) or MemAvailable < 192 MiB"},
 }
-res = {"meta": meta, "modes": modes, "summary": summary}
+res = {"meta": meta, "modes": modes, "summary": summary,
+       "zcopy": zc_rows(modes["one"]) if "one" in modes else []}
 md = table()
 os.makedirs(os.path.join(out, "results"), exist_ok=True)
 for fn in (stamp + ".json", "latest.json"):
@@ -607,6 +709,17 @@ with open(os.path.join(work, "bw.dat"), "w") as f:
                        pt(m, "ib_send_bw", s, "MiBps")) if m else (None,) * 3):
                 vals.append("%.4f" % x if num(x) and x > 0 else "NaN")
         f.write("%d %s\n" % (s, " ".join(vals)))
+with open(os.path.join(work, "zc.dat"), "w") as f:
+    f.write("# size bcopy zcopy ib_read_bw ib_write_bw (MiB/s, one guest) sender_bcopy sender_zcopy receiver_bcopy receiver_zcopy guest_bcopy guest_zcopy (CPU s/GiB)\n")
+    for r in (zc_rows(modes["one"]) if "one" in modes else []):
+        def v(lab, key):
+            x = r[lab]
+            return x.get(key) if isinstance(x, dict) else None
+        vals = [v("bcopy", "MiBps"), v("zcopy", "MiBps"), r["ib_read_bw"], r["ib_write_bw"],
+                v("bcopy", "sender_s_per_GiB"), v("zcopy", "sender_s_per_GiB"),
+                v("bcopy", "receiver_s_per_GiB"), v("zcopy", "receiver_s_per_GiB"),
+                v("bcopy", "guest_s_per_GiB"), v("zcopy", "guest_s_per_GiB")]
+        f.write("%d %s\n" % (r["size"], " ".join("%.4f" % x if num(x) and x > 0 else "NaN" for x in vals)))
 with open(os.path.join(work, "rs.dat"), "w") as f:
     f.write("# size rsockets1 rsockets2\n")
     for s in (65536, 1048576):
@@ -636,8 +749,10 @@ print("results: %s/results/%s.json (and latest.json, latest.md)" % (out, stamp))
 PY
 
 if [ "$plot" = 1 ]; then
-	gnuplot -e "dat='$work'; outdir='$out'" scripts/bench-plot.gp
-	echo "plots: $out/bw.png $out/lat.png"
+	zc=0
+	grep -q '^[0-9]' "$work/zc.dat" 2>/dev/null && zc=1
+	gnuplot -e "dat='$work'; outdir='$out'; zc=$zc" scripts/bench-plot.gp
+	echo "plots: $out/bw.png $out/lat.png$([ $zc = 1 ] && echo " $out/zcopy.png")"
 fi
 rc=0
 for f in "$work"/bench-*g.rc; do

@@ -30,7 +30,7 @@ static int sdp_msg_max = 64 << 20;
 
 /* the template entries point into this; only copies are registered */
 static struct sdp_sysctl sdp_sysctl_defaults = {
-	.zcopy_thresh	= 64 * 1024,
+	.zcopy_thresh	= 1024 * 1024,	/* the measured crossover, README */
 	.inline_thresh	= 128,
 	.rmem		= 2 << 20,
 	.wmem		= 2 << 20,

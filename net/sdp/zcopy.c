@@ -291,7 +291,8 @@ ssize_t sdp_zc_send(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 	err = sdp_zc_tx_wait(conn, timeo);
 	acked = zt->acked;
 	if (!zt->busy) {
-		if (zt->refused)
+		/* a refusal, not the answer to our own cancel */
+		if (zt->refused && !zt->cancelled)
 			SDP_STAT_INC(sk, SDP_STAT_ZCOPY_FALLBACKS);
 		sdp_zc_tx_release(conn);
 	}

@@ -49,6 +49,14 @@
  * getrusage, /proc/stat busy time, /proc/meminfo); the data connections use
  * the requested family on a port the server picks.
  *
+ * -Z BYTES sets SDP_ZCOPY_THRESH (SOL_SDP) on the client's SDP data sockets
+ * (bw, mconn, lat, echo; 0 = bcopy only): sends of at least BYTES go by
+ * read-mode zero copy. bw and mconn report the socket's threshold
+ * ("zcopy_thresh", -1 for TCP; "zcopy_opt": -Z, -1 if not given) and the
+ * deltas of the client machine's /proc/net/sdp_stats over the test
+ * (ZcopyTxBytes, ZcopyRxBytes, ZcopyFallbacks, BcopyTxBytes), which show
+ * whether zero copy was used.
+ *
  * Output (-o human|json|both, default human): one line per result; JSON
  * lines are single objects starting with '{'.
  *
@@ -141,6 +149,7 @@ static struct {
 	double wait;		/* seconds to retry the control connection */
 	const char *tag;	/* sync: a word for the server to print */
 	long long floor_mib;	/* maxconn: stop below this MemAvailable */
+	long long zcopy;	/* -Z: SDP_ZCOPY_THRESH of SDP data sockets, -1 = leave */
 } opt = {
 	.port = DEF_PORT,
 	.family = AF_SDP,
@@ -152,6 +161,7 @@ static struct {
 	.out = OUT_HUMAN,
 	.wait = -1,
 	.floor_mib = 64,
+	.zcopy = -1,
 };
 
 /* ------------------------------------------------------------------ */
@@ -330,6 +340,45 @@ static int recv_poll_usec(void)
 			v = -1;
 		fclose(f);
 	}
+	return v;
+}
+
+/* the zero-copy and bcopy counters of /proc/net/sdp_stats (-1: not there) */
+struct zc_stats {
+	long long ztx, zrx, zfb, btx;
+};
+
+static void zc_stats(struct zc_stats *z)
+{
+	char line[128];
+	FILE *f = fopen("/proc/net/sdp_stats", "r");
+
+	z->ztx = z->zrx = z->zfb = z->btx = -1;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "ZcopyTxBytes %lld", &z->ztx);
+		sscanf(line, "ZcopyRxBytes %lld", &z->zrx);
+		sscanf(line, "ZcopyFallbacks %lld", &z->zfb);
+		sscanf(line, "BcopyTxBytes %lld", &z->btx);
+	}
+	fclose(f);
+}
+
+static long long zc_delta(long long a, long long b)
+{
+	return a < 0 || b < 0 ? -1 : b - a;
+}
+
+/* the socket's SDP_ZCOPY_THRESH, -1 for TCP or when it cannot be read */
+static int zcopy_thresh_of(int fd)
+{
+	int v = -1;
+	socklen_t l = sizeof(v);
+
+	if (opt.family == AF_INET ||
+	    getsockopt(fd, SOL_SDP, SDP_ZCOPY_THRESH, &v, &l) < 0)
+		return -1;
 	return v;
 }
 
@@ -525,14 +574,30 @@ static struct sockaddr_in mkaddr(const char *host, int port)
 	return a;
 }
 
+/* what failed in the last data_connect: "socket", "setsockopt" or "connect" */
+static const char *dc_stage = "connect";
+
 static int data_connect(int family, const struct sockaddr_in *a, int *err)
 {
 	int fd = socket(family, SOCK_STREAM, 0);
 
+	dc_stage = "socket";
 	if (fd < 0) {
 		*err = errno;
 		return -1;
 	}
+	/* -Z: the threshold of the SDP data sockets (not of control's TCP) */
+	if (family != AF_INET && opt.zcopy >= 0) {
+		int v = (int)opt.zcopy;
+
+		dc_stage = "setsockopt SDP_ZCOPY_THRESH";
+		if (setsockopt(fd, SOL_SDP, SDP_ZCOPY_THRESH, &v, sizeof(v)) < 0) {
+			*err = errno;
+			close(fd);
+			return -1;
+		}
+	}
+	dc_stage = "connect";
 	if (connect(fd, (const struct sockaddr *)a, sizeof(*a)) < 0) {
 		*err = errno;
 		close(fd);
@@ -1376,8 +1441,10 @@ static void *cli_source(void *arg)
 /* common CPU/bandwidth bookkeeping of a streaming test */
 static void stream_result(struct test_ctx *t, const char *test, size_t size,
 			  int nconn, double t0, double cpu0, double busy0,
-			  double total0, const char *line)
+			  double total0, const char *line, int zthresh,
+			  const struct zc_stats *z0)
 {
+	struct zc_stats z1;
 	double t1 = now_s(), cpu = cpu_self_s() - cpu0, busy, total;
 	double scpu = kv_d(line, "cpu"), sbusy = kv_d(line, "busy");
 	long long bytes = kv_ll(line, "bytes");
@@ -1386,6 +1453,7 @@ static void stream_result(struct test_ctx *t, const char *test, size_t size,
 	struct result r;
 
 	sys_cpu(&busy, &total);
+	zc_stats(&z1);
 	sysbusy = busy - busy0 + (t->same_host ? 0 : sbusy);
 	nspb_proc = bytes ? (cpu + scpu) * 1e9 / bytes : 0;
 	nspb_sys = bytes ? sysbusy * 1e9 / bytes : 0;
@@ -1393,13 +1461,18 @@ static void stream_result(struct test_ctx *t, const char *test, size_t size,
 		 "{\"tool\":\"sdpperf\",\"family\":\"%s\",\"test\":\"%s\",\"size\":%zu,\"nconn\":%d,"
 		 "\"status\":\"ok\",\"seconds\":%.3f,\"bytes\":%lld,\"MiBps\":%.3f,"
 		 "\"cpu_client_s\":%.3f,\"cpu_server_s\":%.3f,\"cpu_sys_s\":%.3f,"
-		 "\"ns_per_byte_proc\":%.3f,\"ns_per_byte_sys\":%.3f,\"same_host\":%s}",
+		 "\"ns_per_byte_proc\":%.3f,\"ns_per_byte_sys\":%.3f,\"same_host\":%s,"
+		 "\"zcopy_opt\":%lld,\"zcopy_thresh\":%d,\"zcopy_tx_bytes\":%lld,\"zcopy_rx_bytes\":%lld,"
+		 "\"zcopy_fallbacks\":%lld,\"bcopy_tx_bytes\":%lld}",
 		 opt.fam_name, test, size, nconn, el, bytes, mibps, cpu, scpu,
-		 sysbusy, nspb_proc, nspb_sys, t->same_host ? "true" : "false");
+		 sysbusy, nspb_proc, nspb_sys, t->same_host ? "true" : "false",
+		 opt.zcopy, zthresh, zc_delta(z0->ztx, z1.ztx), zc_delta(z0->zrx, z1.zrx),
+		 zc_delta(z0->zfb, z1.zfb), zc_delta(z0->btx, z1.btx));
 	snprintf(r.human, sizeof(r.human),
-		 "%-4s %-9s size %-8zu conns %-3d %6.2f s %12lld B %9.2f MiB/s  cpu %7.2f ns/B (client %.2fs server %.2fs) machine %7.2f ns/B",
+		 "%-4s %-9s size %-8zu conns %-3d %6.2f s %12lld B %9.2f MiB/s  cpu %7.2f ns/B (client %.2fs server %.2fs) machine %7.2f ns/B  zcopy_thresh %d: zcopy %lld B, bcopy %lld B, %lld fallbacks",
 		 opt.fam_name, test, size, nconn, el, bytes, mibps, nspb_proc,
-		 cpu, scpu, nspb_sys);
+		 cpu, scpu, nspb_sys, zthresh, zc_delta(z0->ztx, z1.ztx),
+		 zc_delta(z0->btx, z1.btx), zc_delta(z0->zfb, z1.zfb));
 	emit(&r);
 	(void)total0;
 }
@@ -1410,8 +1483,9 @@ static void test_stream(const char *test, size_t size, int nconn)
 	struct cli_conn *c;
 	char line[LINE], why[300];
 	double t0, cpu0, busy0, total0, d = opt.dur;
+	struct zc_stats z0;
 	pthread_t timer;
-	int i, r, err = 0;
+	int i, r, err = 0, zthresh;
 
 	r = ctl_open(&t, test, size, nconn);
 	if (r) {
@@ -1424,7 +1498,7 @@ static void test_stream(const char *test, size_t size, int nconn)
 	for (i = 0; i < nconn; i++) {
 		c[i].fd = data_connect(opt.family, &t.data, &err);
 		if (c[i].fd < 0) {
-			snprintf(why, sizeof(why), "connect: %s", strerror(err));
+			snprintf(why, sizeof(why), "%s: %s", dc_stage, strerror(err));
 			emit_error(test, size, why);
 			while (i--)
 				close(c[i].fd);
@@ -1434,7 +1508,9 @@ static void test_stream(const char *test, size_t size, int nconn)
 		}
 		c[i].size = size;
 	}
+	zthresh = zcopy_thresh_of(c[0].fd);
 	atomic_store(&stop_flag, false);
+	zc_stats(&z0);
 	cpu0 = cpu_self_s();
 	sys_cpu(&busy0, &total0);
 	t0 = now_s();
@@ -1456,7 +1532,7 @@ static void test_stream(const char *test, size_t size, int nconn)
 			}
 		if (i == nconn)
 			stream_result(&t, test, size, nconn, t0, cpu0, busy0,
-				      total0, line);
+				      total0, line, zthresh, &z0);
 	}
 	for (i = 0; i < nconn; i++)
 		close(c[i].fd);
@@ -1489,7 +1565,7 @@ static void test_lat(size_t size)
 	}
 	fd = data_connect(opt.family, &t.data, &err);
 	if (fd < 0) {
-		snprintf(why, sizeof(why), "connect: %s", strerror(err));
+		snprintf(why, sizeof(why), "%s: %s", dc_stage, strerror(err));
 		emit_error("lat", size, why);
 		close(t.cfd);
 		return;
@@ -2243,7 +2319,7 @@ static void test_echo(void)
 	tc = now_s();
 	fd = data_connect(opt.family, &t.data, &err);
 	if (fd < 0) {
-		snprintf(why, sizeof(why), "connect: %s", strerror(err));
+		snprintf(why, sizeof(why), "%s: %s", dc_stage, strerror(err));
 		emit_error("echo", 0, why);
 		close(t.cfd);
 		return;
@@ -2404,11 +2480,14 @@ static void usage(void)
 		"usage: sdpperf -s [-p PORT] [-1] [-q]\n"
 		"       sdpperf -c ADDR [-p PORT] [-f sdp|tcp] [-t TESTS] [-d SEC] [-m SIZES]\n"
 		"               [-n NCONN] [-b BYTES] [-o human|json|both] [-w SEC] [-T TAG]\n"
-		"               [-F MIB]\n"
+		"               [-F MIB] [-Z BYTES]\n"
 		"tests (comma separated): bw lat crr mconn mem maxconn seqpacket echo sync quit\n"
 		"-n: connections (mconn 4, mem 64; seqpacket: associations, 1;\n"
 		"    maxconn: the cap, default %d)\n"
 		"-F: maxconn stops when MemAvailable falls below MIB (default 64, 0 = off)\n"
+		"-Z: SDP_ZCOPY_THRESH of the client's SDP data sockets (0 = bcopy only;\n"
+		"    default: /proc/sys/net/sdp/zcopy_thresh); bw and mconn report it and\n"
+		"    the client's ZcopyTxBytes delta\n"
 		"sizes: comma separated, with k/m suffixes (bw default 64,256,1k,4k,16k,64k,256k,1m)\n"
 		"-p: control port (tcp, default %d); data ports are picked by the server\n"
 		"-1: serve one test and exit; 'quit' as a test stops a server\n"
@@ -2424,7 +2503,7 @@ int main(int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "sc:p:f:t:d:m:n:b:o:w:T:F:1qh")) != -1) {
+	while ((c = getopt(argc, argv, "sc:p:f:t:d:m:n:b:o:w:T:F:Z:1qh")) != -1) {
 		switch (c) {
 		case 's': opt.server = true; break;
 		case 'c': opt.addr = optarg; break;
@@ -2441,6 +2520,11 @@ int main(int argc, char **argv)
 		case 'b': opt.echo_bytes = parse_size(optarg); break;
 		case 'w': opt.wait = atof(optarg); break;
 		case 'F': opt.floor_mib = atoll(optarg); break;
+		case 'Z':
+			opt.zcopy = parse_size(optarg);
+			if (opt.zcopy < 0 || opt.zcopy > INT32_MAX)
+				die("-Z: 0..%d bytes", INT32_MAX);
+			break;
 		case 'T':
 			if (strpbrk(optarg, " \n") || strlen(optarg) > 60)
 				die("-T: one word, at most 60 characters");

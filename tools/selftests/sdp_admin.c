@@ -55,7 +55,7 @@ struct knob {
 };
 
 static const struct knob knobs[] = {
-	{ "zcopy_thresh",	64 * 1024,	0,	INT_MAX },
+	{ "zcopy_thresh",	1024 * 1024,	0,	INT_MAX },
 	{ "inline_thresh",	128,		0,	1024 },
 	{ "rmem",		2 << 20,	4096,	64 << 20 },
 	{ "wmem",		2 << 20,	4096,	64 << 20 },
