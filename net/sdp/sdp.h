@@ -114,8 +114,16 @@ struct sdp_buf {
 #define SDP_ZC_SEGS	DIV_ROUND_UP(SDP_ZC_MAX, SDP_ZC_SEG)
 #define SDP_ZC_SGE	8		/* segments per RDMA READ, at most */
 
+/* what the peer answered to one sender's SrcAvail (on its stack) */
+struct sdp_zc_res {
+	u32			acked;		/* RdmaRdCompl so far */
+	bool			refused;	/* SendSM */
+	bool			done;		/* all taken, or refused */
+};
+
 /* the send side: the user pages of the SrcAvail in flight */
 struct sdp_zc_tx {
+	struct sdp_zc_res	*res;		/* its sender's, while it waits */
 	struct ib_mr		*mr;
 	struct page		**pages;
 	u32			npages;
@@ -125,7 +133,6 @@ struct sdp_zc_tx {
 	u32			len;		/* advertised */
 	u32			acked;		/* RdmaRdCompl so far */
 	bool			busy;		/* advertised, not finished */
-	bool			refused;	/* SendSM */
 	bool			cancelled;	/* SrcAvailCancel sent */
 };
 

@@ -433,7 +433,7 @@ int sdp_conn_sendmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 			}
 			copied += n;
 			/* refused or not mappable: the rest goes by bcopy */
-			zc_off = !n || conn->zt.refused;
+			zc_off = !n;
 			continue;
 		}
 		if (!conn->tx_partial) {

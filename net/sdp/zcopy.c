@@ -144,16 +144,27 @@ fail:
 	return err;
 }
 
+/* no SrcAvail out (for another sender), or the connection ended */
 static bool sdp_zc_tx_over(const struct sdp_conn *conn)
 {
 	return !conn->zt.busy || conn->state == TCP_CLOSE ||
 	       conn->sk->sk_err;
 }
 
+/* our own SrcAvail answered (a new one of another thread may be out by
+ * the time we run), or the connection ended
+ */
+static bool sdp_zc_res_over(const struct sdp_conn *conn,
+			    const struct sdp_zc_res *res)
+{
+	return res->done || conn->state == TCP_CLOSE || conn->sk->sk_err;
+}
+
 /* wait for the SrcAvail's answer; on a signal or SO_SNDTIMEO cancel it
  * and wait a bounded time more. Returns 0 or the errno to report.
  */
-static int sdp_zc_tx_wait(struct sdp_conn *conn, long *timeo)
+static int sdp_zc_tx_wait(struct sdp_conn *conn, struct sdp_zc_res *res,
+			  long *timeo)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	struct sock *sk = conn->sk;
@@ -161,7 +172,7 @@ static int sdp_zc_tx_wait(struct sdp_conn *conn, long *timeo)
 	int err = 0;
 
 	add_wait_queue(sk_sleep(sk), &wait);
-	while (!sdp_zc_tx_over(conn)) {
+	while (!sdp_zc_res_over(conn, res)) {
 		if (!conn->zt.cancelled && (!*timeo || signal_pending(current))) {
 			err = *timeo ? sock_intr_errno(*timeo) : -EAGAIN;
 			conn->zt.cancelled = true;
@@ -175,9 +186,10 @@ static int sdp_zc_tx_wait(struct sdp_conn *conn, long *timeo)
 				sdp_conn_abort(conn, ETIMEDOUT, true);
 				break;
 			}
-			sk_wait_event(sk, &tmo, sdp_zc_tx_over(conn), &wait);
+			sk_wait_event(sk, &tmo, sdp_zc_res_over(conn, res),
+				      &wait);
 		} else {
-			sk_wait_event(sk, timeo, sdp_zc_tx_over(conn) ||
+			sk_wait_event(sk, timeo, sdp_zc_res_over(conn, res) ||
 				      signal_pending(current), &wait);
 		}
 	}
@@ -254,9 +266,11 @@ int sdp_zc_wait_idle(struct sdp_conn *conn, long *timeo)
 ssize_t sdp_zc_send(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 		    long *timeo)
 {
+	struct sdp_zc_res res = { .done = false };
 	struct sdp_zc_tx *zt = &conn->zt;
 	struct sock *sk = conn->sk;
 	struct sdp_msg m = {};
+	bool cancelled;
 	ssize_t n;
 	u32 acked;
 	int err;
@@ -273,9 +287,9 @@ ssize_t sdp_zc_send(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 	}
 	zt->len = n;
 	zt->acked = 0;
-	zt->refused = false;
 	zt->cancelled = false;
 	zt->busy = true;
+	zt->res = &res;
 	m.mid = SDP_MID_SRCAVAIL;
 	m.size = n;
 	m.rkey = zt->mr->rkey;
@@ -283,20 +297,23 @@ ssize_t sdp_zc_send(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 	err = sdp_send_ext(conn, &m, true);
 	if (err) {
 		/* nothing advertised: the peer cannot read */
+		zt->res = NULL;
 		sdp_zc_tx_release(conn);
 		iov_iter_revert(&msg->msg_iter, n);
 		SDP_STAT_INC(sk, SDP_STAT_ZCOPY_FALLBACKS);
 		return 0;
 	}
-	err = sdp_zc_tx_wait(conn, timeo);
-	acked = zt->acked;
-	if (!zt->busy) {
-		/* a refusal, not the answer to our own cancel */
-		if (zt->refused && !zt->cancelled)
-			SDP_STAT_INC(sk, SDP_STAT_ZCOPY_FALLBACKS);
-		sdp_zc_tx_release(conn);
-	}
-	/* else the connection died: sdp_zc_teardown lets the pages go */
+	err = sdp_zc_tx_wait(conn, &res, timeo);
+	cancelled = zt->res == &res ? zt->cancelled : false;
+	/* the answer released the pages (sdp_zc_rx_msg); without one the
+	 * connection died, and sdp_zc_teardown lets them go
+	 */
+	if (zt->res == &res)
+		zt->res = NULL;
+	acked = res.acked;
+	/* a refusal, not the answer to our own cancel */
+	if (res.refused && !cancelled && !err)
+		SDP_STAT_INC(sk, SDP_STAT_ZCOPY_FALLBACKS);
 	iov_iter_revert(&msg->msg_iter, n - acked);
 	conn->snd_nxt += acked;
 	conn->snd_una += acked;
@@ -543,8 +560,17 @@ int sdp_zc_rx_msg(struct sdp_conn *conn, const void *buf,
 		if (!zt->busy || m->size > zt->len - zt->acked)
 			return -EBADMSG;
 		zt->acked += m->size;
-		if (zt->acked == zt->len)
-			zt->busy = false;
+		if (zt->res)
+			zt->res->acked = zt->acked;
+		if (zt->acked == zt->len) {
+			/* all read: the pages may go now, before another
+			 * sender's SrcAvail takes the slot
+			 */
+			if (zt->res)
+				zt->res->done = true;
+			zt->res = NULL;
+			sdp_zc_tx_release(conn);
+		}
 		conn->sk->sk_state_change(conn->sk);
 		return 0;
 	case SDP_MID_SENDSM:
@@ -552,8 +578,12 @@ int sdp_zc_rx_msg(struct sdp_conn *conn, const void *buf,
 			return -EPROTO;
 		if (!zt->busy)
 			return -EBADMSG;
-		zt->refused = true;
-		zt->busy = false;
+		if (zt->res) {
+			zt->res->refused = true;
+			zt->res->done = true;
+		}
+		zt->res = NULL;
+		sdp_zc_tx_release(conn);
 		conn->sk->sk_state_change(conn->sk);
 		return 0;
 	case SDP_MID_DISCONN:
