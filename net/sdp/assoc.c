@@ -101,11 +101,13 @@ bool sdp_addr_same(const struct sockaddr_storage *a,
 EXPORT_SYMBOL_SDP_KUNIT(sdp_addr_same);
 
 struct sdp_aent *sdp_atab_find_addr(const struct sdp_atab *t,
-				    const struct sockaddr_storage *ss)
+				    const struct sockaddr_storage *ss,
+				    const struct sdp_aent *after)
 {
-	struct sdp_aent *e;
+	struct sdp_aent *e = after ? (struct sdp_aent *)after :
+			     list_entry(&t->list, struct sdp_aent, node);
 
-	list_for_each_entry(e, &t->list, node)
+	list_for_each_entry_continue(e, &t->list, node)
 		if (sdp_addr_same(&e->peer, ss))
 			return e;
 	return NULL;

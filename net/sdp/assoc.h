@@ -29,8 +29,10 @@ void sdp_atab_init(struct sdp_atab *t);
 void sdp_atab_add(struct sdp_atab *t, struct sdp_aent *e);
 void sdp_atab_del(struct sdp_atab *t, struct sdp_aent *e);
 struct sdp_aent *sdp_atab_find_id(const struct sdp_atab *t, sdp_assoc_t id);
+/* the first entry for @ss after @after (NULL: from the start) */
 struct sdp_aent *sdp_atab_find_addr(const struct sdp_atab *t,
-				    const struct sockaddr_storage *ss);
+				    const struct sockaddr_storage *ss,
+				    const struct sdp_aent *after);
 /* same address and port; an IPv4 address equals its v4-mapped IPv6 one */
 bool sdp_addr_same(const struct sockaddr_storage *a,
 		   const struct sockaddr_storage *b);

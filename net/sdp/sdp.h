@@ -374,7 +374,6 @@ void sdp_tx_done(struct ib_cq *cq, struct ib_wc *wc);
 int sdp_send_ctl(struct sdp_conn *conn, u8 mid, u8 flags);
 int sdp_send_ext(struct sdp_conn *conn, const struct sdp_msg *m,
 		 bool data_credit);
-int sdp_sendmsg_wait(struct sdp_conn *conn, long *timeo);
 
 /* zcopy.c */
 bool sdp_zc_want(const struct sdp_conn *conn, const struct msghdr *msg,

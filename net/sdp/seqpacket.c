@@ -550,13 +550,12 @@ static int sdp_seq_cmsg(struct msghdr *msg, struct sdp_sndrcvinfo *si)
 static struct sdp_aent *sdp_seq_find_live(struct sdp_sock *ssk,
 					  const struct sockaddr_storage *dst)
 {
-	struct sdp_aent *e;
+	struct sdp_aent *e = NULL;
 
-	list_for_each_entry(e, &ssk->atab.list, node) {
+	while ((e = sdp_atab_find_addr(&ssk->atab, dst, e))) {
 		struct sdp_conn *conn = sdp_sk(sdp_assoc_sk(e))->conn;
 
-		if (conn && READ_ONCE(conn->state) != TCP_CLOSE &&
-		    sdp_addr_same(&e->peer, dst))
+		if (conn && READ_ONCE(conn->state) != TCP_CLOSE)
 			return e;
 	}
 	return NULL;

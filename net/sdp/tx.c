@@ -368,7 +368,7 @@ void sdp_tx_after_poll(struct sdp_conn *conn)
 	sdp_conn_push(conn, false);
 }
 
-int sdp_sendmsg_wait(struct sdp_conn *conn, long *timeo)
+static int sdp_sendmsg_wait(struct sdp_conn *conn, long *timeo)
 {
 	struct sock *sk = conn->sk;
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);

@@ -270,7 +270,6 @@ ssize_t sdp_zc_send(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 	struct sdp_zc_tx *zt = &conn->zt;
 	struct sock *sk = conn->sk;
 	struct sdp_msg m = {};
-	bool cancelled;
 	ssize_t n;
 	u32 acked;
 	int err;
@@ -304,15 +303,14 @@ ssize_t sdp_zc_send(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 		return 0;
 	}
 	err = sdp_zc_tx_wait(conn, &res, timeo);
-	cancelled = zt->res == &res ? zt->cancelled : false;
 	/* the answer released the pages (sdp_zc_rx_msg); without one the
 	 * connection died, and sdp_zc_teardown lets them go
 	 */
 	if (zt->res == &res)
 		zt->res = NULL;
 	acked = res.acked;
-	/* a refusal, not the answer to our own cancel */
-	if (res.refused && !cancelled && !err)
+	/* a refusal, not the answer to our own cancel (err: we cancelled) */
+	if (res.refused && !err)
 		SDP_STAT_INC(sk, SDP_STAT_ZCOPY_FALLBACKS);
 	iov_iter_revert(&msg->msg_iter, n - acked);
 	conn->snd_nxt += acked;

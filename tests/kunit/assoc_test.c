@@ -142,23 +142,30 @@ static void atab_find_addr(struct kunit *test)
 	sdp_atab_add(&t, &e[2]);
 
 	set_v4(q, 0x0a000001, 5000);
-	KUNIT_EXPECT_PTR_EQ(test, sdp_atab_find_addr(&t, q), &e[0]);
+	KUNIT_EXPECT_PTR_EQ(test, sdp_atab_find_addr(&t, q, NULL), &e[0]);
 	set_v4mapped(q, 0x0a000002, 5000);
-	KUNIT_EXPECT_PTR_EQ(test, sdp_atab_find_addr(&t, q), &e[1]);
+	KUNIT_EXPECT_PTR_EQ(test, sdp_atab_find_addr(&t, q, NULL), &e[1]);
 	set_v6(q, 7, 5000);
-	KUNIT_EXPECT_PTR_EQ(test, sdp_atab_find_addr(&t, q), &e[2]);
+	KUNIT_EXPECT_PTR_EQ(test, sdp_atab_find_addr(&t, q, NULL), &e[2]);
 	set_v4(q, 0x0a000001, 5001);
-	KUNIT_EXPECT_NULL(test, sdp_atab_find_addr(&t, q));
+	KUNIT_EXPECT_NULL(test, sdp_atab_find_addr(&t, q, NULL));
 	set_v4(q, 0x0a000003, 5000);
-	KUNIT_EXPECT_NULL(test, sdp_atab_find_addr(&t, q));
+	KUNIT_EXPECT_NULL(test, sdp_atab_find_addr(&t, q, NULL));
 	set_v6(q, 8, 5000);
-	KUNIT_EXPECT_NULL(test, sdp_atab_find_addr(&t, q));
+	KUNIT_EXPECT_NULL(test, sdp_atab_find_addr(&t, q, NULL));
 	memset(q, 0, sizeof(*q));
-	KUNIT_EXPECT_NULL(test, sdp_atab_find_addr(&t, q));
+	KUNIT_EXPECT_NULL(test, sdp_atab_find_addr(&t, q, NULL));
+
+	/* a second entry for one address is found after the first */
+	set_v4mapped(&e[2].peer, 0x0a000001, 5000);
+	set_v4(q, 0x0a000001, 5000);
+	KUNIT_EXPECT_PTR_EQ(test, sdp_atab_find_addr(&t, q, &e[0]), &e[2]);
+	KUNIT_EXPECT_NULL(test, sdp_atab_find_addr(&t, q, &e[2]));
 
 	sdp_atab_del(&t, &e[0]);
-	set_v4(q, 0x0a000001, 5000);
-	KUNIT_EXPECT_NULL(test, sdp_atab_find_addr(&t, q));
+	KUNIT_EXPECT_PTR_EQ(test, sdp_atab_find_addr(&t, q, NULL), &e[2]);
+	sdp_atab_del(&t, &e[2]);
+	KUNIT_EXPECT_NULL(test, sdp_atab_find_addr(&t, q, NULL));
 }
 
 /* teardown in any order leaves an empty, reusable table */
