@@ -246,11 +246,9 @@ void sdp_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 		goto bad;
 	trace_sdp_recv(conn, m.mid, m.flags, m.len, m.mseq, credits);
 	conn->rx_mseq = m.mseq;
-	/* a sender waiting for a data credit only (zcopy.c) wakes up; the
-	 * first SrcAvail of a connection may wait so too
-	 */
+	/* a sender waiting for a data credit only (zcopy.c) wakes up */
 	if (credits > SDP_CONTROL_CREDITS &&
-	    conn->tx_credits <= SDP_CONTROL_CREDITS)
+	    conn->tx_credits <= SDP_CONTROL_CREDITS && conn->zt.len)
 		sk->sk_write_space(sk);
 	conn->tx_credits = credits;
 	conn->last_rx_jiffies = jiffies;
