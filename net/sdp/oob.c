@@ -82,16 +82,20 @@ u32 sdp_oob_inq(const struct sdp_conn *conn)
 			   sock_flag(conn->sk, SOCK_URGINLINE));
 }
 
-/* The urgent byte of a MSG_OOB send was just taken into a send slot:
- * announce it with OOB_PEND on a control credit, ahead of the data that
- * credits may still hold back. Not before: a MSG_OOB send that takes no
- * byte (EAGAIN, zero length) sends nothing urgent, as in TCP. Without a
- * credit the DATA's OOB_PRES alone announces it when it goes out.
+/* The urgent byte of a MSG_OOB send was just taken into a send slot and
+ * the slots pushed. Posted: its OOB_PRES announces it together with its
+ * place in the stream, as a TCP segment carries the urgent pointer with
+ * the byte. Held back by credits: announce it now with OOB_PEND on a
+ * control credit, as TCP sends the urgent pointer ahead of the window.
+ * Not before: a MSG_OOB send that takes no byte (EAGAIN, zero length)
+ * sends nothing urgent, as in TCP. Without a control credit either, the
+ * OOB_PRES alone announces it when it goes out.
  */
 void sdp_oob_tx_urgent(struct sdp_conn *conn)
 {
 	SDP_STAT_INC(conn->sk, SDP_STAT_OOB_TX);
-	sdp_send_ctl(conn, SDP_MID_DATA, SDP_F_OOB_PEND);
+	if (conn->tx_unposted)
+		sdp_send_ctl(conn, SDP_MID_DATA, SDP_F_OOB_PEND);
 }
 
 /* recv(MSG_OOB), as tcp_recv_urg(): never blocks; EINVAL when there is no

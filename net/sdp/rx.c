@@ -246,11 +246,12 @@ void sdp_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 		goto bad;
 	trace_sdp_recv(conn, m.mid, m.flags, m.len, m.mseq, credits);
 	conn->rx_mseq = m.mseq;
-	/* a sender waiting for a data credit only (zcopy.c) wakes up */
-	if (credits > SDP_CONTROL_CREDITS &&
-	    conn->tx_credits <= SDP_CONTROL_CREDITS && conn->zt.len)
-		sk->sk_write_space(sk);
 	conn->tx_credits = credits;
+	/* a zero-copy sender waiting for a data credit only wakes up */
+	if (credits > SDP_CONTROL_CREDITS && conn->zt.credit_wait) {
+		conn->zt.credit_wait = false;
+		sk->sk_write_space(sk);
+	}
 	conn->last_rx_jiffies = jiffies;
 	conn->ka_probes = 0;
 
@@ -368,6 +369,15 @@ int sdp_conn_recvmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 				avail = skb->len - offset;
 				break;
 			}
+		}
+		/* at the urgent mark with a signal (SIGURG) pending and
+		 * nothing read: return, so that the handler can read the
+		 * byte before a read steps over it (tcp_recvmsg does so)
+		 */
+		if (avail && !copied && sdp_oob_at_mark(conn, *seq) &&
+		    signal_pending(current)) {
+			copied = *timeo ? sock_intr_errno(*timeo) : -EAGAIN;
+			break;
 		}
 		if (avail) {
 			bool skip;

@@ -134,6 +134,9 @@ struct sdp_zc_tx {
 	u32			acked;		/* RdmaRdCompl so far */
 	bool			busy;		/* advertised, not finished */
 	bool			cancelled;	/* SrcAvailCancel sent */
+	bool			wanted;		/* a sender waited for it */
+	bool			yielding;	/* its owner lets it go first */
+	bool			credit_wait;	/* a sender waits for a credit */
 };
 
 struct sdp_zc_rd {
@@ -379,6 +382,8 @@ int sdp_send_ext(struct sdp_conn *conn, const struct sdp_msg *m,
 bool sdp_zc_want(const struct sdp_conn *conn, const struct msghdr *msg,
 		 size_t left, long timeo);
 int sdp_zc_wait_idle(struct sdp_conn *conn, long *timeo);
+void sdp_zc_yield(struct sdp_conn *conn);
+void sdp_zc_turn_taken(struct sdp_conn *conn);
 ssize_t sdp_zc_send(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 		    long *timeo);
 int sdp_zc_rx_msg(struct sdp_conn *conn, const void *buf,

@@ -405,7 +405,7 @@ int sdp_conn_sendmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 		     long *timeo)
 {
 	bool oob = msg->msg_flags & MSG_OOB;
-	bool zc_off = false;
+	bool zc_off = false, zc_sent = false;
 	size_t copied = 0;
 	int err = 0;
 
@@ -417,6 +417,8 @@ int sdp_conn_sendmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 			err = -EPIPE;
 			break;
 		}
+		if (zc_sent && conn->zt.wanted)
+			sdp_zc_yield(conn);
 		if (conn->zt.busy) {
 			/* another thread's zero-copy send is out: after it */
 			err = sdp_zc_wait_idle(conn, timeo);
@@ -425,13 +427,17 @@ int sdp_conn_sendmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 			continue;
 		}
 		if (!zc_off && sdp_zc_want(conn, msg, len - copied, *timeo)) {
-			ssize_t n = sdp_zc_send(conn, msg, len - copied, timeo);
+			ssize_t n;
 
+			if (!zc_sent)
+				sdp_zc_turn_taken(conn);
+			n = sdp_zc_send(conn, msg, len - copied, timeo);
 			if (n < 0) {
 				err = n;
 				break;
 			}
 			copied += n;
+			zc_sent |= n > 0;
 			/* refused or not mappable: the rest goes by bcopy */
 			zc_off = !n;
 			continue;
@@ -486,10 +492,13 @@ int sdp_conn_sendmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 		copied += chunk;
 		conn->snd_nxt += chunk;
 		sdp_stat_add(conn->sk, SDP_STAT_BCOPY_TX_BYTES, chunk);
+		if (!zc_sent)
+			sdp_zc_turn_taken(conn);
 		if (oob && copied == len) {
 			/* the urgent byte ends this message: OOB_PRES */
 			b->oob = true;
 			sdp_close_partial(conn);
+			sdp_conn_push(conn, false);
 			sdp_oob_tx_urgent(conn);
 		} else if (b->len == conn->tx_size) {
 			sdp_close_partial(conn);

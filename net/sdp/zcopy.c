@@ -31,6 +31,7 @@
 #include "sdp.h"
 
 #define SDP_ZC_CANCEL_WAIT	(5 * HZ)
+#define SDP_ZC_YIELD		(HZ / 10)
 
 /* is the rest of this send (@left bytes) for zero copy? */
 bool sdp_zc_want(const struct sdp_conn *conn, const struct msghdr *msg,
@@ -227,10 +228,13 @@ static int sdp_zc_wait_ready(struct sdp_conn *conn, long *timeo)
 			err = sock_intr_errno(*timeo);
 			break;
 		}
+		if (!conn->tx_unposted && !conn->tx_partial)
+			conn->zt.credit_wait = true;
 		sk_wait_event(sk, timeo, sdp_zc_ready(conn) || sk->sk_err ||
 			      conn->state == TCP_CLOSE, &wait);
 	}
 	remove_wait_queue(sk_sleep(sk), &wait);
+	conn->zt.credit_wait = false;
 	return err;
 }
 
@@ -243,6 +247,8 @@ int sdp_zc_wait_idle(struct sdp_conn *conn, long *timeo)
 
 	add_wait_queue(sk_sleep(sk), &wait);
 	while (!sdp_zc_tx_over(conn)) {
+		/* its owner lets this sender go before its next SrcAvail */
+		conn->zt.wanted = true;
 		if (!*timeo) {
 			err = -EAGAIN;
 			break;
@@ -257,6 +263,45 @@ int sdp_zc_wait_idle(struct sdp_conn *conn, long *timeo)
 	if (!err && conn->zt.busy)
 		err = -EPIPE;	/* the connection died meanwhile */
 	return err;
+}
+
+static bool sdp_zc_yield_over(const struct sdp_conn *conn)
+{
+	return !conn->zt.wanted || conn->state == TCP_CLOSE ||
+	       conn->sk->sk_err;
+}
+
+/* A sender whose SrcAvail was just answered, about to send its next one,
+ * while another sender found the send side taken by it (and waits, or got
+ * EAGAIN and polls for POLLOUT, which it has now): let that one in first,
+ * for a bounded time, as TCP lets a second sender in whenever the first
+ * waits for memory. Without this an urgent byte could wait behind every
+ * SrcAvail of a long send.
+ */
+void sdp_zc_yield(struct sdp_conn *conn)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct sock *sk = conn->sk;
+	long tmo = SDP_ZC_YIELD;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	conn->zt.yielding = true;
+	while (tmo && !sdp_zc_yield_over(conn) && !signal_pending(current))
+		sk_wait_event(sk, &tmo, sdp_zc_yield_over(conn) ||
+			      signal_pending(current), &wait);
+	conn->zt.yielding = false;
+	conn->zt.wanted = false;
+	remove_wait_queue(sk_sleep(sk), &wait);
+}
+
+/* a sender other than the last SrcAvail's owner is making progress */
+void sdp_zc_turn_taken(struct sdp_conn *conn)
+{
+	if (!conn->zt.wanted)
+		return;
+	conn->zt.wanted = false;
+	if (conn->zt.yielding)
+		conn->sk->sk_state_change(conn->sk);
 }
 
 /* Send up to @len bytes of @msg by zero copy (one SrcAvail). Returns the
