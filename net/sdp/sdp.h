@@ -127,6 +127,7 @@ struct sdp_zc_tx {
 	struct ib_mr		*mr;
 	struct page		**pages;
 	u32			npages;
+	struct mmpin		mmp;		/* charged to RLIMIT_MEMLOCK */
 	struct sg_table		sgt;
 	int			nents;		/* mapped, 0: none */
 	struct ib_cqe		reg_cqe;

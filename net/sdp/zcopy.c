@@ -74,6 +74,8 @@ static void sdp_zc_tx_release(struct sdp_conn *conn)
 	for (i = 0; i < zt->npages; i++)
 		put_page(zt->pages[i]);
 	zt->npages = 0;
+	mm_unaccount_pinned_pages(&zt->mmp);
+	memset(&zt->mmp, 0, sizeof(zt->mmp));
 	kfree(zt->pages);
 	zt->pages = NULL;
 	if (zt->mr)
@@ -95,16 +97,22 @@ static ssize_t sdp_zc_map(struct sdp_conn *conn, struct msghdr *msg,
 	ssize_t n;
 	int err;
 
+	/* pinned pages count against RLIMIT_MEMLOCK, as MSG_ZEROCOPY's do
+	 * (CAP_IPC_LOCK is exempt); over it, this send goes by bcopy
+	 */
+	len = min_t(size_t, len, SDP_ZC_MAX);
+	if (mm_account_pinned_pages(&zt->mmp, len))
+		return -ENOBUFS;
 	zt->pages = kmalloc_array(SDP_ZC_PAGES, sizeof(*zt->pages),
 				  GFP_KERNEL);
-	if (!zt->pages)
+	if (!zt->pages) {
+		sdp_zc_tx_release(conn);
 		return -ENOMEM;
-	n = iov_iter_get_pages2(&msg->msg_iter, zt->pages,
-				min_t(size_t, len, SDP_ZC_MAX), SDP_ZC_PAGES,
+	}
+	n = iov_iter_get_pages2(&msg->msg_iter, zt->pages, len, SDP_ZC_PAGES,
 				&off);
 	if (n <= 0) {
-		kfree(zt->pages);
-		zt->pages = NULL;
+		sdp_zc_tx_release(conn);
 		return n ? n : -EFAULT;
 	}
 	zt->npages = DIV_ROUND_UP(off + n, PAGE_SIZE);

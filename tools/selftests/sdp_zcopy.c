@@ -23,12 +23,14 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
+#include <linux/capability.h>
 #include <linux/sdp.h>
 
 #include "util.h"
@@ -928,6 +930,94 @@ TEST_DIFF_T(two_senders_one_socket, 240)
 	free(got);
 	area_free(&a[0]);
 	area_free(&a[1]);
+}
+
+/* ---- 8. RLIMIT_MEMLOCK ---- */
+
+/* a sender thread without CAP_IPC_LOCK (capabilities are per thread), so
+ * that RLIMIT_MEMLOCK applies to the pages it pins
+ */
+static void *uncapped_sender_fn(void *arg)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d) == 0) {
+		d[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
+		if (syscall(SYS_capset, &h, d))
+			diag("capset: %s", errname(errno));
+	}
+	return sender_fn(arg);
+}
+
+/* send 4 MiB (thresh 4096) from a thread without CAP_IPC_LOCK under a
+ * soft RLIMIT_MEMLOCK of @limit bytes; returns the counters' delta
+ */
+static struct zstats memlock_send(const struct fam *f, rlim_t limit, const char *what)
+{
+	size_t len = 4 * MIB;
+	struct rlimit old, lim;
+	struct area a;
+	struct sender sn;
+	struct receiver r;
+	struct zstats z0, z;
+	uint8_t sha[32];
+	pthread_t th[2];
+	char lb[128];
+	int c, s;
+
+	SETUP_VAL("getrlimit", getrlimit(RLIMIT_MEMLOCK, &old), 0);
+	pair_thresh(f, &c, &s, PAGE);
+	area_new(&a, len, 4242);
+	pattern_fill(4242, 0, a.p, len);
+	sha_of(a.p, len, sha);
+	sn = (struct sender){ .fd = c, .p = a.p, .len = len, .shut_wr = 1 };
+	r = (struct receiver){ .fd = s, .seed = 4242 };
+	lim = old;
+	lim.rlim_cur = limit;
+	SETUP_VAL("setrlimit", setrlimit(RLIMIT_MEMLOCK, &lim), 0);
+	z0 = zs_get(f);
+	pthread_create(&th[1], NULL, receiver_fn, &r);
+	pthread_create(&th[0], NULL, uncapped_sender_fn, &sn);
+	pthread_join(th[0], NULL);
+	pthread_join(th[1], NULL);
+	z = zs_delta(f, z0);
+	SETUP_VAL("setrlimit back", setrlimit(RLIMIT_MEMLOCK, &old), 0);
+	snprintf(lb, sizeof(lb), "%s: 4 MiB sent, received intact, EOF", what);
+	EXPECT_TRUE(lb, sn.sent == (ssize_t)len && r.got == len && r.bad < 0 && r.eof &&
+		    !memcmp(r.sha, sha, 32));
+	close(c);
+	close(s);
+	area_free(&a);
+	return z;
+}
+
+/* Pages a zero-copy send pins are charged to RLIMIT_MEMLOCK (as for
+ * MSG_ZEROCOPY): over the limit the send falls back to bcopy, never fails.
+ */
+TEST_DIFF_T(memlock_limit, 240)
+{
+	struct rlimit old;
+	struct zstats z;
+	rlim_t high;
+
+	z = memlock_send(f, 64 << 10, "limit 64 KiB");
+	if (f->is_sdp && (z.tx != 0 || z.fb < 1))
+		FAIL("limit 64 KiB: ZcopyTxBytes +%lld, ZcopyFallbacks +%lld; want 0 and >= 1",
+		     z.tx, z.fb);
+	/* a limit above one SrcAvail's pages (1 MiB): zero copy again */
+	SETUP_VAL("getrlimit", getrlimit(RLIMIT_MEMLOCK, &old), 0);
+	high = old.rlim_max == RLIM_INFINITY ? 64 * MIB : old.rlim_max;
+	if (high < 2 * MIB) {
+		diag("hard RLIMIT_MEMLOCK %llu: the second half is skipped",
+		     (unsigned long long)high);
+		return;
+	}
+	z = memlock_send(f, high, "limit 2 MiB or more");
+	if (f->is_sdp && (z.tx <= 0 || z.fb != 0))
+		FAIL("limit %llu: ZcopyTxBytes +%lld, ZcopyFallbacks +%lld; want > 0 and 0",
+		     (unsigned long long)high, z.tx, z.fb);
+	expect_healthy(f);
 }
 
 int main(int argc, char **argv)
