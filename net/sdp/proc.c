@@ -28,6 +28,7 @@ static const char * const sdp_stat_names[SDP_STAT_MAX] = {
 	[SDP_STAT_INLINE_TX_MSGS]	= "InlineTxMsgs",
 	[SDP_STAT_ZCOPY_TX_BYTES]	= "ZcopyTxBytes",
 	[SDP_STAT_ZCOPY_RX_BYTES]	= "ZcopyRxBytes",
+	[SDP_STAT_ZCOPY_RX_DIRECT_BYTES] = "ZcopyRxDirectBytes",
 	[SDP_STAT_ZCOPY_FALLBACKS]	= "ZcopyFallbacks",
 	[SDP_STAT_CREDIT_STALLS]	= "CreditStalls",
 	[SDP_STAT_CREDIT_UPDATES]	= "CreditUpdates",

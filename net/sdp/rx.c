@@ -315,7 +315,8 @@ static bool sdp_recv_ready(const struct sdp_conn *conn, u64 seq)
 	const struct sock *sk = conn->sk;
 
 	return conn->rcv_nxt != seq || sk->sk_err ||
-	       (sk->sk_shutdown & RCV_SHUTDOWN);
+	       (sk->sk_shutdown & RCV_SHUTDOWN) ||
+	       (conn->zr.want && conn->zr.active && !conn->zr.posted);
 }
 
 static int sdp_recv_wait(struct sdp_conn *conn, u64 seq, long *timeo)
@@ -452,11 +453,37 @@ int sdp_conn_recvmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 			sdp_conn_rx_consumed(conn);
 			freed = false;
 		}
+		if (sdp_zc_rx_user_ok(conn, msg, len - copied, flags, *timeo)) {
+			ssize_t n;
+
+			if (!conn->zr.active) {
+				/* a SrcAvail that comes meanwhile is ours */
+				conn->zr.want = len - copied;
+				sdp_recv_wait(conn, *seq, timeo);
+				conn->zr.want = 0;
+			} else if (!conn->zr.posted) {
+				n = sdp_zc_rx_user(conn, msg, len - copied);
+				if (n > 0) {
+					copied += n;
+					continue;
+				}
+				/* not taken: into kernel buffers as usual */
+				sdp_zc_rx_resume(conn);
+			} else {
+				/* being read into kernel buffers */
+				sdp_recv_wait(conn, *seq, timeo);
+			}
+			continue;
+		}
 		sdp_recv_wait(conn, *seq, timeo);
 	} while ((size_t)copied < len);
 
 	if (freed)
 		sdp_conn_rx_consumed(conn);
+	/* the rest of a SrcAvail read in part: kernel buffers, so that
+	 * crossing sends cannot wait for each other
+	 */
+	sdp_zc_rx_resume(conn);
 	return copied;
 }
 

@@ -44,6 +44,7 @@ enum sdp_stat {
 	SDP_STAT_INLINE_TX_MSGS,
 	SDP_STAT_ZCOPY_TX_BYTES,
 	SDP_STAT_ZCOPY_RX_BYTES,
+	SDP_STAT_ZCOPY_RX_DIRECT_BYTES,
 	SDP_STAT_ZCOPY_FALLBACKS,
 	SDP_STAT_CREDIT_STALLS,
 	SDP_STAT_CREDIT_UPDATES,
@@ -150,8 +151,23 @@ struct sdp_zc_rx {
 	bool			active;		/* a SrcAvail to take */
 	bool			posted;		/* its READs are posted */
 	bool			fin_held;	/* DisConn after it */
-	bool			compl_owed;	/* RdmaRdCompl not yet sent */
-	u32			owed;		/* its size */
+	bool			sendsm_owed;	/* SendSM not yet sent */
+	bool			cancelled;	/* SrcAvailCancel while read */
+	u32			owed;		/* bytes read, RdmaRdCompl not sent */
+	/* a blocked reader's own buffer as the target of the READ */
+	u32			want;		/* it waits to take this many */
+	bool			user;		/* the READ goes to its pages */
+	bool			user_done;	/* the READ completed */
+	int			user_status;
+	u32			user_len;
+	struct page		**upages;
+	u32			unpages;
+	struct mmpin		ummp;
+	struct sg_table		usgt;
+	int			unents;
+	struct ib_mr		*umr;
+	struct ib_cqe		ureg_cqe;
+	struct ib_cqe		urd_cqe;
 	u32			size;
 	u32			rkey;
 	u64			addr;
@@ -384,6 +400,9 @@ bool sdp_zc_want(const struct sdp_conn *conn, const struct msghdr *msg,
 		 size_t left, long timeo);
 int sdp_zc_wait_idle(struct sdp_conn *conn, long *timeo);
 void sdp_zc_yield(struct sdp_conn *conn);
+bool sdp_zc_rx_user_ok(const struct sdp_conn *conn, const struct msghdr *msg,
+		       size_t left, int flags, long timeo);
+ssize_t sdp_zc_rx_user(struct sdp_conn *conn, struct msghdr *msg, size_t len);
 void sdp_zc_turn_taken(struct sdp_conn *conn);
 ssize_t sdp_zc_send(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 		    long *timeo);

@@ -396,19 +396,17 @@ static void sdp_zc_rx_free(struct sdp_conn *conn)
 	zr->nseg = 0;
 }
 
+/* The answers to the peer's SrcAvail go in order: the bytes read
+ * (RdmaRdCompl, a partial read's included), then a refusal of the rest
+ * (SendSM). What finds no credit or slot now goes from sdp_zc_push.
+ */
 static void sdp_zc_answer(struct sdp_conn *conn, u8 mid, u32 size)
 {
-	struct sdp_msg m = { .mid = mid, .size = size };
-
-	if (mid == SDP_MID_SENDSM) {
-		if (!sdp_send_ctl(conn, SDP_MID_SENDSM, 0))
-			return;
-	} else if (!sdp_send_ext(conn, &m, false)) {
-		return;
-	}
-	/* no credit or slot now: sdp_zc_push sends it */
-	conn->zr.compl_owed = true;
-	conn->zr.owed = mid == SDP_MID_SENDSM ? 0 : size;
+	if (mid == SDP_MID_SENDSM)
+		conn->zr.sendsm_owed = true;
+	else
+		conn->zr.owed += size;
+	sdp_zc_push(conn);
 }
 
 /* a sent message returned a credit: send what we owe */
@@ -417,12 +415,14 @@ void sdp_zc_push(struct sdp_conn *conn)
 	struct sdp_zc_rx *zr = &conn->zr;
 	struct sdp_msg m = { .mid = SDP_MID_RDMA_RD_COMPL };
 
-	if (!zr->compl_owed)
-		return;
-	m.size = zr->owed;
-	if (zr->owed ? !sdp_send_ext(conn, &m, false) :
-	    !sdp_send_ctl(conn, SDP_MID_SENDSM, 0))
-		zr->compl_owed = false;
+	if (zr->owed) {
+		m.size = zr->owed;
+		if (sdp_send_ext(conn, &m, false))
+			return;
+		zr->owed = 0;
+	}
+	if (zr->sendsm_owed && !sdp_send_ctl(conn, SDP_MID_SENDSM, 0))
+		zr->sendsm_owed = false;
 }
 
 static void sdp_zc_refuse(struct sdp_conn *conn)
@@ -558,11 +558,237 @@ refuse:
 	sdp_zc_refuse(conn);
 }
 
-/* the reader freed memory: a deferred SrcAvail may be read now */
+/* the reader freed memory: a deferred SrcAvail may be read now (not
+ * while a blocked reader waits to read it into its own buffer)
+ */
 void sdp_zc_rx_resume(struct sdp_conn *conn)
 {
-	if (conn->zr.active && !conn->zr.posted && conn->qp)
+	if (conn->zr.active && !conn->zr.posted && !conn->zr.want &&
+	    conn->qp)
 		sdp_zc_rx_start(conn);
+}
+
+/* ---- the sink, reading into the reader's own buffer ---- */
+
+/* may this blocking recv (@left bytes to go) read a SrcAvail straight
+ * into its buffer?
+ */
+bool sdp_zc_rx_user_ok(const struct sdp_conn *conn, const struct msghdr *msg,
+		       size_t left, int flags, long timeo)
+{
+	int thresh = READ_ONCE(sdp_sk(conn->sk)->zcopy_thresh);
+
+	return thresh && left >= (size_t)thresh && timeo && conn->qp &&
+	       (conn->caps & SDP_CAP_RDMA_READ_ZCOPY) && !conn->boundary &&
+	       !(flags & (MSG_PEEK | MSG_TRUNC)) &&
+	       (iter_is_ubuf(&msg->msg_iter) || iter_is_iovec(&msg->msg_iter));
+}
+
+/* the reader's pages: unregister, unmap, unpin (written to: dirty) */
+static void sdp_zc_user_release(struct sdp_conn *conn)
+{
+	struct sdp_zc_rx *zr = &conn->zr;
+
+	if (zr->umr)
+		ib_dereg_mr(zr->umr);
+	zr->umr = NULL;
+	if (zr->unents)
+		ib_dma_unmap_sg(conn->pd->device, zr->usgt.sgl,
+				zr->usgt.orig_nents, DMA_FROM_DEVICE);
+	zr->unents = 0;
+	if (zr->usgt.sgl)
+		sg_free_table(&zr->usgt);
+	zr->usgt.sgl = NULL;
+	if (zr->unpages)
+		unpin_user_pages_dirty_lock(zr->upages, zr->unpages, true);
+	zr->unpages = 0;
+	kfree(zr->upages);
+	zr->upages = NULL;
+	mm_unaccount_pinned_pages(&zr->ummp);
+	memset(&zr->ummp, 0, sizeof(zr->ummp));
+	zr->user = false;
+}
+
+static void sdp_zc_user_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct sdp_conn *conn = cq->cq_context;
+
+	conn->zr.user_status = wc->status;
+	conn->zr.user_done = true;
+	conn->sk->sk_data_ready(conn->sk);
+}
+
+/* pin, map and register @len bytes at @addr of the reader's memory */
+static int sdp_zc_user_map(struct sdp_conn *conn, unsigned long addr,
+			   u32 *len)
+{
+	struct sdp_zc_rx *zr = &conn->zr;
+	u32 off = offset_in_page(addr);
+	int np = DIV_ROUND_UP(off + *len, PAGE_SIZE), got;
+
+	/* as for MSG_ZEROCOPY: RLIMIT_MEMLOCK, CAP_IPC_LOCK exempt */
+	if (mm_account_pinned_pages(&zr->ummp, *len))
+		return -ENOBUFS;
+	zr->upages = kmalloc_array(np, sizeof(*zr->upages), GFP_KERNEL);
+	if (!zr->upages)
+		return -ENOMEM;
+	/* FOLL_PIN: a fork() meanwhile copies these pages for the child,
+	 * so the READ lands in this process
+	 */
+	got = pin_user_pages_fast(addr - off, np, FOLL_WRITE | FOLL_LONGTERM,
+				  zr->upages);
+	if (got <= 0)
+		return got ? got : -EFAULT;
+	zr->unpages = got;
+	if (got < np)
+		*len = got * PAGE_SIZE - off;
+	if (sg_alloc_table_from_pages(&zr->usgt, zr->upages, got, off, *len,
+				      GFP_KERNEL)) {
+		zr->usgt.sgl = NULL;
+		return -ENOMEM;
+	}
+	zr->unents = ib_dma_map_sg(conn->pd->device, zr->usgt.sgl,
+				   zr->usgt.orig_nents, DMA_FROM_DEVICE);
+	if (!zr->unents)
+		return -ENOMEM;
+	zr->umr = ib_alloc_mr(conn->pd, IB_MR_TYPE_MEM_REG, got);
+	if (IS_ERR(zr->umr)) {
+		int err = PTR_ERR(zr->umr);
+
+		zr->umr = NULL;
+		return err;
+	}
+	if (ib_map_mr_sg(zr->umr, zr->usgt.sgl, zr->unents, NULL,
+			 PAGE_SIZE) != zr->unents)
+		return -EINVAL;
+	return 0;
+}
+
+/* wait for the READ into the reader's pages: not interruptible, the
+ * pages must stay until the device is done with them (the READ
+ * completes, or flushes when the connection dies)
+ */
+static void sdp_zc_user_wait(struct sdp_conn *conn)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct sock *sk = conn->sk;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	while (conn->zr.user && !conn->zr.user_done) {
+		release_sock(sk);
+		wait_woken(&wait, TASK_UNINTERRUPTIBLE, HZ);
+		lock_sock(sk);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+}
+
+/* Read the peer's pending SrcAvail, or its first @len bytes (a partial
+ * read, answered as such), straight into the reader's buffer with one
+ * RDMA READ into its pinned pages. Nothing may be queued before it.
+ * Returns the bytes read (the iterator is after them), or 0 when it
+ * could not (the caller reads as usual).
+ */
+ssize_t sdp_zc_rx_user(struct sdp_conn *conn, struct msghdr *msg, size_t len)
+{
+	const struct iov_iter *it = &msg->msg_iter;
+	struct sdp_zc_rx *zr = &conn->zr;
+	struct sock *sk = conn->sk;
+	const struct ib_send_wr *bad;
+	struct ib_reg_wr reg = {};
+	struct ib_rdma_wr rd = {};
+	struct ib_sge sge;
+	unsigned long addr;
+	size_t seg;
+	u32 n;
+	int status;
+
+	if (!zr->active || zr->posted || !skb_queue_empty(&conn->rxq) ||
+	    !conn->qp)
+		return 0;
+	if (iter_is_ubuf(it)) {
+		addr = (unsigned long)it->ubuf + it->iov_offset;
+		seg = it->count;
+	} else {
+		addr = (unsigned long)it->iov->iov_base + it->iov_offset;
+		seg = min(it->count, it->iov->iov_len - it->iov_offset);
+	}
+	n = min3(len, seg, (size_t)zr->size);
+	/* a page or less of a larger SrcAvail is not worth a registration */
+	if (n < zr->size && n <= PAGE_SIZE)
+		return 0;
+	if (sdp_zc_user_map(conn, addr, &n)) {
+		sdp_zc_user_release(conn);
+		SDP_STAT_INC(sk, SDP_STAT_ZCOPY_FALLBACKS);
+		return 0;
+	}
+	zr->ureg_cqe.done = sdp_zc_reg_done;
+	reg.wr.opcode = IB_WR_REG_MR;
+	reg.wr.wr_cqe = &zr->ureg_cqe;
+	reg.wr.send_flags = IB_SEND_SIGNALED;
+	reg.wr.next = &rd.wr;
+	reg.mr = zr->umr;
+	reg.key = zr->umr->lkey;
+	reg.access = IB_ACCESS_LOCAL_WRITE;
+	sge.addr = zr->umr->iova;
+	sge.length = n;
+	sge.lkey = zr->umr->lkey;
+	zr->urd_cqe.done = sdp_zc_user_done;
+	rd.wr.opcode = IB_WR_RDMA_READ;
+	rd.wr.wr_cqe = &zr->urd_cqe;
+	rd.wr.send_flags = IB_SEND_SIGNALED;
+	rd.wr.sg_list = &sge;
+	rd.wr.num_sge = 1;
+	rd.remote_addr = zr->addr;
+	rd.rkey = zr->rkey;
+	zr->user = true;
+	zr->user_done = false;
+	zr->user_len = n;
+	if (ib_post_send(conn->qp, &reg.wr, &bad)) {
+		if (bad == &reg.wr) {
+			sdp_zc_user_release(conn);
+			SDP_STAT_INC(sk, SDP_STAT_ZCOPY_FALLBACKS);
+			return 0;
+		}
+		/* the registration is out, the READ is not: give up the
+		 * connection; its teardown lets the pages go
+		 */
+		sdp_conn_abort(conn, ECONNRESET, true);
+	}
+	zr->posted = true;
+	sdp_zc_user_wait(conn);
+	zr->posted = false;
+	if (!zr->user)		/* torn down meanwhile */
+		return 0;
+	status = zr->user_status;
+	n = zr->user_len;
+	sdp_zc_user_release(conn);
+	if (status != IB_WC_SUCCESS) {
+		if (status != IB_WC_WR_FLUSH_ERR && conn->state != TCP_CLOSE) {
+			/* a bad key or range from the peer */
+			SDP_STAT_INC(sk, SDP_STAT_BAD_MESSAGES);
+			sdp_conn_abort(conn, ECONNRESET, true);
+		}
+		return 0;
+	}
+	iov_iter_advance(&msg->msg_iter, n);
+	conn->rcv_nxt += n;
+	conn->copied_seq += n;
+	sdp_oob_consumed(conn, conn->copied_seq);
+	sdp_stat_add(sk, SDP_STAT_ZCOPY_RX_BYTES, n);
+	sdp_stat_add(sk, SDP_STAT_ZCOPY_RX_DIRECT_BYTES, n);
+	zr->addr += n;
+	zr->size -= n;
+	sdp_zc_answer(conn, SDP_MID_RDMA_RD_COMPL, n);
+	if (!zr->size) {
+		zr->active = false;
+		if (zr->fin_held) {
+			zr->fin_held = false;
+			sdp_rx_fin(conn);
+		}
+	} else if (zr->cancelled) {
+		sdp_zc_refuse(conn);	/* the source gave the rest up */
+	}
+	return n;
 }
 
 /* A zero-copy message from the peer (or one behind a SrcAvail being
@@ -593,17 +819,26 @@ int sdp_zc_rx_msg(struct sdp_conn *conn, const void *buf,
 			return -EPIPE;
 		zr->active = true;
 		zr->posted = false;
+		zr->cancelled = false;
 		zr->size = m->size;
 		zr->rkey = m->rkey;
 		zr->addr = m->addr;
-		sdp_zc_rx_start(conn);
+		if (zr->want && skb_queue_empty(&conn->rxq))
+			/* a blocked reader reads it into its own buffer */
+			conn->sk->sk_data_ready(conn->sk);
+		else
+			sdp_zc_rx_start(conn);
 		return 0;
 	case SDP_MID_SRCAVAIL_CANCEL:
 		if (!zc)
 			return -EPROTO;
-		/* not read yet: refuse it; being read: RdmaRdCompl follows */
+		/* not read yet: refuse it; being read: RdmaRdCompl follows
+		 * (and a SendSM for the rest of a partial read)
+		 */
 		if (zr->active && !zr->posted)
 			sdp_zc_refuse(conn);
+		else if (zr->active)
+			zr->cancelled = true;
 		return 0;
 	case SDP_MID_RDMA_RD_COMPL:
 		if (!zc)
@@ -655,6 +890,8 @@ int sdp_zc_rx_msg(struct sdp_conn *conn, const void *buf,
 /* the QP is gone: nothing reads our pages or writes our buffers now */
 void sdp_zc_teardown(struct sdp_conn *conn)
 {
+	if (conn->zr.user)
+		sdp_zc_user_release(conn);	/* its reader sees it gone */
 	if (conn->zt.busy || conn->zt.npages || conn->zt.mr)
 		sdp_zc_tx_release(conn);
 	sdp_zc_rx_free(conn);

@@ -1277,7 +1277,7 @@ static const char *const required_counters[] = {
 	/* the engine's own (Documentation/sdp.rst) */
 	"BacklogDrops", "AbortsLocal", "AbortsPeer", "AbortsTransport",
 	"BcopyTxMsgs", "BcopyRxMsgs", "InlineTxMsgs", "CreditUpdates",
-	"KeepaliveProbes",
+	"KeepaliveProbes", "ZcopyRxDirectBytes",
 	NULL
 };
 

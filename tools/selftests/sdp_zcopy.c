@@ -64,12 +64,12 @@ static long long stat_get(const struct fam *f, const char *name)
 	FATAL("counter %s missing from %s", name, STATS_PATH);
 }
 
-struct zstats { long long tx, rx, fb; };
+struct zstats { long long tx, rx, fb, direct; };
 
 static struct zstats zs_get(const struct fam *f)
 {
 	struct zstats z = { stat_get(f, "ZcopyTxBytes"), stat_get(f, "ZcopyRxBytes"),
-			    stat_get(f, "ZcopyFallbacks") };
+			    stat_get(f, "ZcopyFallbacks"), stat_get(f, "ZcopyRxDirectBytes") };
 	return z;
 }
 
@@ -80,9 +80,10 @@ static struct zstats zs_delta(const struct fam *f, struct zstats a)
 	b.tx -= a.tx;
 	b.rx -= a.rx;
 	b.fb -= a.fb;
+	b.direct -= a.direct;
 	if (f->is_sdp)
-		diag("counters: ZcopyTxBytes +%lld, ZcopyRxBytes +%lld, ZcopyFallbacks +%lld",
-		     b.tx, b.rx, b.fb);
+		diag("counters: ZcopyTxBytes +%lld, ZcopyRxBytes +%lld (+%lld direct), ZcopyFallbacks +%lld",
+		     b.tx, b.rx, b.direct, b.fb);
 	return b;
 }
 
@@ -1017,6 +1018,144 @@ TEST_DIFF_T(memlock_limit, 240)
 	if (f->is_sdp && (z.tx <= 0 || z.fb != 0))
 		FAIL("limit %llu: ZcopyTxBytes +%lld, ZcopyFallbacks +%lld; want > 0 and 0",
 		     (unsigned long long)high, z.tx, z.fb);
+	expect_healthy(f);
+}
+
+/* ---- 9. reading straight into a blocked reader's buffer ---- */
+
+/* a reader into one buffer, @per bytes per recv(MSG_WAITALL) */
+struct big_reader {
+	int fd;
+	uint8_t *p;
+	size_t len, per;
+	volatile size_t got;
+	int err, eof;
+};
+
+static void *big_reader_fn(void *arg)
+{
+	struct big_reader *r = arg;
+
+	while (r->got < r->len) {
+		size_t n = r->len - r->got < r->per ? r->len - r->got : r->per;
+		ssize_t k = recv(r->fd, r->p + r->got, n, MSG_WAITALL);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			r->err = k < 0 ? errno : 0;
+			r->eof = !k;
+			break;
+		}
+		r->got += k;
+	}
+	return r;
+}
+
+struct fork_when {
+	struct big_reader *r;
+	int status;
+};
+
+/* fork once the first bytes are in: the child overwrites its copy */
+static void *fork_when_fn(void *arg)
+{
+	struct fork_when *fw = arg;
+	double end = mono_ms() + scaled_ms(20000);
+	pid_t pid;
+
+	fw->status = -1;
+	while (!fw->r->got && mono_ms() < end)
+		usleep(200);
+	pid = fork();
+	if (pid == 0) {
+		memset(fw->r->p, 0xa5, fw->r->len);
+		_exit(0);
+	}
+	if (pid > 0)
+		waitpid(pid, &fw->status, 0);
+	return fw;
+}
+
+/* @len bytes at thresh 64 KiB to a reader that is already blocked in
+ * recv() with a buffer for all of it (@per 0) or @per bytes per call;
+ * @fork: fork (child writes its copy) once the first bytes are in
+ */
+static void direct_read(const struct fam *f, size_t len, size_t per, int fork_too)
+{
+	struct area a, b;
+	struct sender sn;
+	struct big_reader r;
+	struct fork_when fw = { 0 };
+	struct zstats z0, z;
+	pthread_t th[3];
+	char lb[160];
+	int c, s;
+
+	pair_thresh(f, &c, &s, 64 << 10);
+	area_new(&a, len, 311);
+	area_new(&b, len, 4000);	/* zero: fresh anonymous pages */
+	pattern_fill(311, 0, a.p, len);
+	sn = (struct sender){ .fd = c, .p = a.p, .len = len, .shut_wr = 1 };
+	r = (struct big_reader){ .fd = s, .p = b.p, .len = len, .per = per ? per : len };
+	z0 = zs_get(f);
+	pthread_create(&th[1], NULL, big_reader_fn, &r);
+	sleep_ms(200);		/* the reader is in recv() before any byte */
+	if (fork_too) {
+		fw.r = &r;
+		pthread_create(&th[2], NULL, fork_when_fn, &fw);
+	}
+	pthread_create(&th[0], NULL, sender_fn, &sn);
+	pthread_join(th[0], NULL);
+	pthread_join(th[1], NULL);
+	if (fork_too)
+		pthread_join(th[2], NULL);
+	z = zs_delta(f, z0);
+	snprintf(lb, sizeof(lb), "%zu bytes, %zu per recv: sent, received intact", len,
+		 per ? per : len);
+	if (r.got != len)
+		diag("received %zu (%s)", (size_t)r.got, r.eof ? "EOF" : errname(r.err));
+	EXPECT_TRUE(lb, sn.sent == (ssize_t)len && r.got == len && !memcmp(a.p, b.p, len));
+	if (fork_too)
+		EXPECT_EQ("forked child exit status", WIFEXITED(fw.status) ?
+			  WEXITSTATUS(fw.status) : -1, 0);
+	if (f->is_sdp) {
+		if (z.direct <= 0 || z.direct > z.rx)
+			FAIL("ZcopyRxDirectBytes +%lld with ZcopyRxBytes +%lld: want 0 < direct <= rx",
+			     z.direct, z.rx);
+		/* a reader waiting with room for all: every SrcAvail goes
+		 * straight to its buffer
+		 */
+		if (!per && !fork_too && z.direct != z.rx)
+			FAIL("ZcopyRxDirectBytes +%lld, ZcopyRxBytes +%lld: want equal",
+			     z.direct, z.rx);
+	}
+	close(c);
+	close(s);
+	area_free(&a);
+	area_free(&b);
+}
+
+TEST_DIFF_T(direct_read_whole, 240)
+{
+	direct_read(f, 4 * MIB + 5, 0, 0);
+	direct_read(f, 1 * MIB, 0, 0);
+	expect_healthy(f);
+}
+
+/* reads smaller than a SrcAvail: the first part of each is read into the
+ * reader's buffer (a partial RdmaRdCompl), the rest into kernel buffers
+ */
+TEST_DIFF_T(direct_read_partial, 240)
+{
+	direct_read(f, 4 * MIB + 5, 300 << 10, 0);
+	direct_read(f, 2 * MIB, (1 << 20) - 3, 0);
+	expect_healthy(f);
+}
+
+TEST_DIFF_T(direct_read_fork, 240)
+{
+	direct_read(f, 8 * MIB, 0, 1);
 	expect_healthy(f);
 }
 
