@@ -54,8 +54,12 @@
  * read-mode zero copy. bw and mconn report the socket's threshold
  * ("zcopy_thresh", -1 for TCP; "zcopy_opt": -Z, -1 if not given) and the
  * deltas of the client machine's /proc/net/sdp_stats over the test
- * (ZcopyTxBytes, ZcopyRxBytes, ZcopyFallbacks, BcopyTxBytes), which show
- * whether zero copy was used.
+ * (ZcopyTxBytes, ZcopyRxBytes, ZcopyFallbacks, BcopyTxBytes,
+ * ZcopyRxDirectBytes), which show whether zero copy was used. The bw and
+ * mconn server reads a whole message per recv (at least 256 KiB), so a
+ * message of at least the server's threshold (the sysctl) is read by RDMA
+ * READ straight into its buffer (ZcopyRxDirectBytes; in one guest the
+ * client's counters are the server's too).
  *
  * Output (-o human|json|both, default human): one line per result; JSON
  * lines are single objects starting with '{'.
@@ -345,7 +349,7 @@ static int recv_poll_usec(void)
 
 /* the zero-copy and bcopy counters of /proc/net/sdp_stats (-1: not there) */
 struct zc_stats {
-	long long ztx, zrx, zfb, btx;
+	long long ztx, zrx, zfb, btx, zrd;
 };
 
 static void zc_stats(struct zc_stats *z)
@@ -353,12 +357,13 @@ static void zc_stats(struct zc_stats *z)
 	char line[128];
 	FILE *f = fopen("/proc/net/sdp_stats", "r");
 
-	z->ztx = z->zrx = z->zfb = z->btx = -1;
+	z->ztx = z->zrx = z->zfb = z->btx = z->zrd = -1;
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
 		sscanf(line, "ZcopyTxBytes %lld", &z->ztx);
 		sscanf(line, "ZcopyRxBytes %lld", &z->zrx);
+		sscanf(line, "ZcopyRxDirectBytes %lld", &z->zrd);
 		sscanf(line, "ZcopyFallbacks %lld", &z->zfb);
 		sscanf(line, "BcopyTxBytes %lld", &z->btx);
 	}
@@ -696,6 +701,7 @@ static void emit_error(const char *test, size_t size, const char *why)
 struct srv_conn {
 	int fd;
 	size_t size;
+	size_t rsize;	/* sink: bytes per recv */
 	long long bytes;
 	pthread_t th;
 };
@@ -703,11 +709,12 @@ struct srv_conn {
 static void *srv_sink(void *arg)
 {
 	struct srv_conn *c = arg;
-	char *buf = malloc(RECV_BUF);
+	size_t sz = c->rsize > RECV_BUF ? c->rsize : RECV_BUF;
+	char *buf = malloc(sz);
 	ssize_t n;
 
 	for (;;) {
-		n = recv(c->fd, buf, RECV_BUF, 0);
+		n = recv(c->fd, buf, sz, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -1204,6 +1211,11 @@ static void serve_one(int cfd)
 			if (conns[i].fd < 0)
 				break;
 			conns[i].size = !strcmp(test, "lat") ? size : 0;
+			/* a sink takes a whole message per recv, at least
+			 * RECV_BUF: a large one can be read by zero copy
+			 * straight into this buffer
+			 */
+			conns[i].rsize = size;
 			if (!sink)
 				set_nodelay(conns[i].fd);
 			pthread_create(&conns[i].th, NULL,
@@ -1463,11 +1475,12 @@ static void stream_result(struct test_ctx *t, const char *test, size_t size,
 		 "\"cpu_client_s\":%.3f,\"cpu_server_s\":%.3f,\"cpu_sys_s\":%.3f,"
 		 "\"ns_per_byte_proc\":%.3f,\"ns_per_byte_sys\":%.3f,\"same_host\":%s,"
 		 "\"zcopy_opt\":%lld,\"zcopy_thresh\":%d,\"zcopy_tx_bytes\":%lld,\"zcopy_rx_bytes\":%lld,"
-		 "\"zcopy_fallbacks\":%lld,\"bcopy_tx_bytes\":%lld}",
+		 "\"zcopy_fallbacks\":%lld,\"bcopy_tx_bytes\":%lld,\"zcopy_rx_direct_bytes\":%lld}",
 		 opt.fam_name, test, size, nconn, el, bytes, mibps, cpu, scpu,
 		 sysbusy, nspb_proc, nspb_sys, t->same_host ? "true" : "false",
 		 opt.zcopy, zthresh, zc_delta(z0->ztx, z1.ztx), zc_delta(z0->zrx, z1.zrx),
-		 zc_delta(z0->zfb, z1.zfb), zc_delta(z0->btx, z1.btx));
+		 zc_delta(z0->zfb, z1.zfb), zc_delta(z0->btx, z1.btx),
+		 zc_delta(z0->zrd, z1.zrd));
 	snprintf(r.human, sizeof(r.human),
 		 "%-4s %-9s size %-8zu conns %-3d %6.2f s %12lld B %9.2f MiB/s  cpu %7.2f ns/B (client %.2fs server %.2fs) machine %7.2f ns/B  zcopy_thresh %d: zcopy %lld B, bcopy %lld B, %lld fallbacks",
 		 opt.fam_name, test, size, nconn, el, bytes, mibps, nspb_proc,
