@@ -613,9 +613,18 @@ static void sdp_zc_user_done(struct ib_cq *cq, struct ib_wc *wc)
 {
 	struct sdp_conn *conn = cq->cq_context;
 
+	struct socket_wq *wq;
+
 	conn->zr.user_status = wc->status;
 	conn->zr.user_done = true;
-	conn->sk->sk_data_ready(conn->sk);
+	/* its reader sleeps uninterruptibly (sdp_zc_user_wait), which
+	 * sk_data_ready's interruptible wake-up does not reach
+	 */
+	rcu_read_lock();
+	wq = rcu_dereference(conn->sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_all(&wq->wait);
+	rcu_read_unlock();
 }
 
 /* pin, map and register @len bytes at @addr of the reader's memory */
