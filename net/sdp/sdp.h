@@ -122,21 +122,15 @@ struct sdp_zc_res {
 	bool			done;		/* all taken, or refused */
 };
 
-/* user pages pinned, mapped and registered for one zero-copy transfer */
-struct sdp_zc_pin {
-	struct page		**pages;
-	u32			npages;
-	bool			foll_pin;	/* pin_user_pages, not get */
-	struct mmpin		mmp;		/* charged to RLIMIT_MEMLOCK */
-	struct sg_table		sgt;
-	int			nents;		/* mapped, 0: none */
-	struct ib_mr		*mr;
-};
-
 /* the send side: the user pages of the SrcAvail in flight */
 struct sdp_zc_tx {
 	struct sdp_zc_res	*res;		/* its sender's, while it waits */
-	struct sdp_zc_pin	pin;
+	struct ib_mr		*mr;
+	struct page		**pages;
+	u32			npages;
+	struct mmpin		mmp;		/* charged to RLIMIT_MEMLOCK */
+	struct sg_table		sgt;
+	int			nents;		/* mapped, 0: none */
 	struct ib_cqe		reg_cqe;
 	u32			len;		/* advertised */
 	u32			acked;		/* RdmaRdCompl so far */
@@ -165,7 +159,13 @@ struct sdp_zc_rx {
 	bool			user;		/* the READ goes to its pages */
 	bool			user_done;	/* the READ completed */
 	int			user_status;
-	struct sdp_zc_pin	upin;		/* the reader's pages */
+	u32			user_len;
+	struct page		**upages;
+	u32			unpages;
+	struct mmpin		ummp;
+	struct sg_table		usgt;
+	int			unents;
+	struct ib_mr		*umr;
 	struct ib_cqe		ureg_cqe;
 	struct ib_cqe		urd_cqe;
 	u32			size;

@@ -59,67 +59,29 @@ static void sdp_zc_reg_done(struct ib_cq *cq, struct ib_wc *wc)
 /* unmap, unpin, unregister: the peer no longer reads (it answered, or
  * the QP is gone)
  */
-static void sdp_zc_pin_release(struct sdp_conn *conn, struct sdp_zc_pin *p,
-			       enum dma_data_direction dir)
-{
-	u32 i;
-
-	if (p->mr)
-		ib_dereg_mr(p->mr);
-	p->mr = NULL;
-	if (p->nents)
-		ib_dma_unmap_sg(conn->pd->device, p->sgt.sgl, p->sgt.orig_nents,
-				dir);
-	p->nents = 0;
-	if (p->sgt.sgl)
-		sg_free_table(&p->sgt);
-	p->sgt.sgl = NULL;
-	if (p->foll_pin && p->npages)	/* written to by the device: dirty */
-		unpin_user_pages_dirty_lock(p->pages, p->npages,
-					    dir == DMA_FROM_DEVICE);
-	for (i = 0; !p->foll_pin && i < p->npages; i++)
-		put_page(p->pages[i]);
-	p->npages = 0;
-	kfree(p->pages);
-	p->pages = NULL;
-	mm_unaccount_pinned_pages(&p->mmp);
-	memset(&p->mmp, 0, sizeof(p->mmp));
-}
-
-/* map @p's npages pages (@len bytes from @off in the first) for the
- * device and register them with a fast-registration MR (not posted)
- */
-static int sdp_zc_pin_register(struct sdp_conn *conn, struct sdp_zc_pin *p,
-			       u32 off, u32 len, enum dma_data_direction dir)
-{
-	int err;
-
-	err = sg_alloc_table_from_pages(&p->sgt, p->pages, p->npages, off, len,
-					GFP_KERNEL);
-	if (err) {
-		p->sgt.sgl = NULL;
-		return err;
-	}
-	p->nents = ib_dma_map_sg(conn->pd->device, p->sgt.sgl,
-				 p->sgt.orig_nents, dir);
-	if (!p->nents)
-		return -ENOMEM;
-	p->mr = ib_alloc_mr(conn->pd, IB_MR_TYPE_MEM_REG, p->npages);
-	if (IS_ERR(p->mr)) {
-		err = PTR_ERR(p->mr);
-		p->mr = NULL;
-		return err;
-	}
-	if (ib_map_mr_sg(p->mr, p->sgt.sgl, p->nents, NULL, PAGE_SIZE) !=
-	    p->nents)
-		return -ENOMEM;
-	return 0;
-}
-
 static void sdp_zc_tx_release(struct sdp_conn *conn)
 {
-	sdp_zc_pin_release(conn, &conn->zt.pin, DMA_TO_DEVICE);
-	conn->zt.busy = false;
+	struct sdp_zc_tx *zt = &conn->zt;
+	u32 i;
+
+	if (zt->nents)
+		ib_dma_unmap_sg(conn->pd->device, zt->sgt.sgl,
+				zt->sgt.orig_nents, DMA_TO_DEVICE);
+	zt->nents = 0;
+	if (zt->sgt.sgl)
+		sg_free_table(&zt->sgt);
+	zt->sgt.sgl = NULL;
+	for (i = 0; i < zt->npages; i++)
+		put_page(zt->pages[i]);
+	zt->npages = 0;
+	mm_unaccount_pinned_pages(&zt->mmp);
+	memset(&zt->mmp, 0, sizeof(zt->mmp));
+	kfree(zt->pages);
+	zt->pages = NULL;
+	if (zt->mr)
+		ib_dereg_mr(zt->mr);
+	zt->mr = NULL;
+	zt->busy = false;
 }
 
 /* pin and register up to SDP_ZC_MAX bytes of @msg; returns bytes or < 0
@@ -128,8 +90,8 @@ static void sdp_zc_tx_release(struct sdp_conn *conn)
 static ssize_t sdp_zc_map(struct sdp_conn *conn, struct msghdr *msg,
 			  size_t len)
 {
+	struct ib_device *dev = conn->pd->device;
 	struct sdp_zc_tx *zt = &conn->zt;
-	struct sdp_zc_pin *p = &zt->pin;
 	struct ib_reg_wr reg = {};
 	size_t off;
 	ssize_t n;
@@ -139,29 +101,47 @@ static ssize_t sdp_zc_map(struct sdp_conn *conn, struct msghdr *msg,
 	 * (CAP_IPC_LOCK is exempt); over it, this send goes by bcopy
 	 */
 	len = min_t(size_t, len, SDP_ZC_MAX);
-	if (mm_account_pinned_pages(&p->mmp, len))
+	if (mm_account_pinned_pages(&zt->mmp, len))
 		return -ENOBUFS;
-	p->pages = kmalloc_array(SDP_ZC_PAGES, sizeof(*p->pages), GFP_KERNEL);
-	if (!p->pages) {
+	zt->pages = kmalloc_array(SDP_ZC_PAGES, sizeof(*zt->pages),
+				  GFP_KERNEL);
+	if (!zt->pages) {
 		sdp_zc_tx_release(conn);
 		return -ENOMEM;
 	}
-	n = iov_iter_get_pages2(&msg->msg_iter, p->pages, len, SDP_ZC_PAGES,
+	n = iov_iter_get_pages2(&msg->msg_iter, zt->pages, len, SDP_ZC_PAGES,
 				&off);
 	if (n <= 0) {
 		sdp_zc_tx_release(conn);
 		return n ? n : -EFAULT;
 	}
-	p->npages = DIV_ROUND_UP(off + n, PAGE_SIZE);
-	err = sdp_zc_pin_register(conn, p, off, n, DMA_TO_DEVICE);
-	if (err)
+	zt->npages = DIV_ROUND_UP(off + n, PAGE_SIZE);
+	err = sg_alloc_table_from_pages(&zt->sgt, zt->pages, zt->npages, off,
+					n, GFP_KERNEL);
+	if (err) {
+		zt->sgt.sgl = NULL;
+		goto fail;
+	}
+	zt->nents = ib_dma_map_sg(dev, zt->sgt.sgl, zt->sgt.orig_nents,
+				  DMA_TO_DEVICE);
+	err = -ENOMEM;
+	if (!zt->nents)
+		goto fail;
+	zt->mr = ib_alloc_mr(conn->pd, IB_MR_TYPE_MEM_REG, SDP_ZC_PAGES);
+	if (IS_ERR(zt->mr)) {
+		err = PTR_ERR(zt->mr);
+		zt->mr = NULL;
+		goto fail;
+	}
+	if (ib_map_mr_sg(zt->mr, zt->sgt.sgl, zt->nents, NULL, PAGE_SIZE) !=
+	    zt->nents)
 		goto fail;
 	zt->reg_cqe.done = sdp_zc_reg_done;
 	reg.wr.opcode = IB_WR_REG_MR;
 	reg.wr.wr_cqe = &zt->reg_cqe;
 	reg.wr.send_flags = IB_SEND_SIGNALED;
-	reg.mr = p->mr;
-	reg.key = p->mr->rkey;
+	reg.mr = zt->mr;
+	reg.key = zt->mr->rkey;
 	reg.access = IB_ACCESS_REMOTE_READ;
 	err = ib_post_send(conn->qp, &reg.wr, NULL);
 	if (err)
@@ -364,8 +344,8 @@ ssize_t sdp_zc_send(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 	zt->res = &res;
 	m.mid = SDP_MID_SRCAVAIL;
 	m.size = n;
-	m.rkey = zt->pin.mr->rkey;
-	m.addr = zt->pin.mr->iova;
+	m.rkey = zt->mr->rkey;
+	m.addr = zt->mr->iova;
 	err = sdp_send_ext(conn, &m, true);
 	if (err) {
 		/* nothing advertised: the peer cannot read */
@@ -607,13 +587,32 @@ bool sdp_zc_rx_user_ok(const struct sdp_conn *conn, const struct msghdr *msg,
 /* the reader's pages: unregister, unmap, unpin (written to: dirty) */
 static void sdp_zc_user_release(struct sdp_conn *conn)
 {
-	sdp_zc_pin_release(conn, &conn->zr.upin, DMA_FROM_DEVICE);
-	conn->zr.user = false;
+	struct sdp_zc_rx *zr = &conn->zr;
+
+	if (zr->umr)
+		ib_dereg_mr(zr->umr);
+	zr->umr = NULL;
+	if (zr->unents)
+		ib_dma_unmap_sg(conn->pd->device, zr->usgt.sgl,
+				zr->usgt.orig_nents, DMA_FROM_DEVICE);
+	zr->unents = 0;
+	if (zr->usgt.sgl)
+		sg_free_table(&zr->usgt);
+	zr->usgt.sgl = NULL;
+	if (zr->unpages)
+		unpin_user_pages_dirty_lock(zr->upages, zr->unpages, true);
+	zr->unpages = 0;
+	kfree(zr->upages);
+	zr->upages = NULL;
+	mm_unaccount_pinned_pages(&zr->ummp);
+	memset(&zr->ummp, 0, sizeof(zr->ummp));
+	zr->user = false;
 }
 
 static void sdp_zc_user_done(struct ib_cq *cq, struct ib_wc *wc)
 {
 	struct sdp_conn *conn = cq->cq_context;
+
 	struct socket_wq *wq;
 
 	conn->zr.user_status = wc->status;
@@ -632,28 +631,46 @@ static void sdp_zc_user_done(struct ib_cq *cq, struct ib_wc *wc)
 static int sdp_zc_user_map(struct sdp_conn *conn, unsigned long addr,
 			   u32 *len)
 {
-	struct sdp_zc_pin *p = &conn->zr.upin;
+	struct sdp_zc_rx *zr = &conn->zr;
 	u32 off = offset_in_page(addr);
 	int np = DIV_ROUND_UP(off + *len, PAGE_SIZE), got;
 
 	/* as for MSG_ZEROCOPY: RLIMIT_MEMLOCK, CAP_IPC_LOCK exempt */
-	if (mm_account_pinned_pages(&p->mmp, *len))
+	if (mm_account_pinned_pages(&zr->ummp, *len))
 		return -ENOBUFS;
-	p->pages = kmalloc_array(np, sizeof(*p->pages), GFP_KERNEL);
-	if (!p->pages)
+	zr->upages = kmalloc_array(np, sizeof(*zr->upages), GFP_KERNEL);
+	if (!zr->upages)
 		return -ENOMEM;
 	/* FOLL_PIN: a fork() meanwhile copies these pages for the child,
 	 * so the READ lands in this process
 	 */
-	p->foll_pin = true;
 	got = pin_user_pages_fast(addr - off, np, FOLL_WRITE | FOLL_LONGTERM,
-				  p->pages);
+				  zr->upages);
 	if (got <= 0)
 		return got ? got : -EFAULT;
-	p->npages = got;
+	zr->unpages = got;
 	if (got < np)
 		*len = got * PAGE_SIZE - off;
-	return sdp_zc_pin_register(conn, p, off, *len, DMA_FROM_DEVICE);
+	if (sg_alloc_table_from_pages(&zr->usgt, zr->upages, got, off, *len,
+				      GFP_KERNEL)) {
+		zr->usgt.sgl = NULL;
+		return -ENOMEM;
+	}
+	zr->unents = ib_dma_map_sg(conn->pd->device, zr->usgt.sgl,
+				   zr->usgt.orig_nents, DMA_FROM_DEVICE);
+	if (!zr->unents)
+		return -ENOMEM;
+	zr->umr = ib_alloc_mr(conn->pd, IB_MR_TYPE_MEM_REG, got);
+	if (IS_ERR(zr->umr)) {
+		int err = PTR_ERR(zr->umr);
+
+		zr->umr = NULL;
+		return err;
+	}
+	if (ib_map_mr_sg(zr->umr, zr->usgt.sgl, zr->unents, NULL,
+			 PAGE_SIZE) != zr->unents)
+		return -EINVAL;
+	return 0;
 }
 
 /* wait for the READ into the reader's pages: not interruptible, the
@@ -718,12 +735,12 @@ ssize_t sdp_zc_rx_user(struct sdp_conn *conn, struct msghdr *msg, size_t len)
 	reg.wr.wr_cqe = &zr->ureg_cqe;
 	reg.wr.send_flags = IB_SEND_SIGNALED;
 	reg.wr.next = &rd.wr;
-	reg.mr = zr->upin.mr;
-	reg.key = zr->upin.mr->lkey;
+	reg.mr = zr->umr;
+	reg.key = zr->umr->lkey;
 	reg.access = IB_ACCESS_LOCAL_WRITE;
-	sge.addr = zr->upin.mr->iova;
+	sge.addr = zr->umr->iova;
 	sge.length = n;
-	sge.lkey = zr->upin.mr->lkey;
+	sge.lkey = zr->umr->lkey;
 	zr->urd_cqe.done = sdp_zc_user_done;
 	rd.wr.opcode = IB_WR_RDMA_READ;
 	rd.wr.wr_cqe = &zr->urd_cqe;
@@ -734,6 +751,7 @@ ssize_t sdp_zc_rx_user(struct sdp_conn *conn, struct msghdr *msg, size_t len)
 	rd.rkey = zr->rkey;
 	zr->user = true;
 	zr->user_done = false;
+	zr->user_len = n;
 	if (ib_post_send(conn->qp, &reg.wr, &bad)) {
 		if (bad == &reg.wr) {
 			sdp_zc_user_release(conn);
@@ -751,6 +769,7 @@ ssize_t sdp_zc_rx_user(struct sdp_conn *conn, struct msghdr *msg, size_t len)
 	if (!zr->user)		/* torn down meanwhile */
 		return 0;
 	status = zr->user_status;
+	n = zr->user_len;
 	sdp_zc_user_release(conn);
 	if (status != IB_WC_SUCCESS) {
 		if (status != IB_WC_WR_FLUSH_ERR && conn->state != TCP_CLOSE) {
@@ -882,7 +901,7 @@ void sdp_zc_teardown(struct sdp_conn *conn)
 {
 	if (conn->zr.user)
 		sdp_zc_user_release(conn);	/* its reader sees it gone */
-	if (conn->zt.busy || conn->zt.pin.npages || conn->zt.pin.mr)
+	if (conn->zt.busy || conn->zt.npages || conn->zt.mr)
 		sdp_zc_tx_release(conn);
 	sdp_zc_rx_free(conn);
 	conn->zr.active = false;
