@@ -660,7 +660,10 @@ static int sdp_zc_user_map(struct sdp_conn *conn, unsigned long addr,
 				   zr->usgt.orig_nents, DMA_FROM_DEVICE);
 	if (!zr->unents)
 		return -ENOMEM;
-	zr->umr = ib_alloc_mr(conn->pd, IB_MR_TYPE_MEM_REG, got);
+	/* room for a whole SrcAvail, as the sender's: rxe's copy reads the
+	 * page list one entry past a transfer that ends on a page end
+	 */
+	zr->umr = ib_alloc_mr(conn->pd, IB_MR_TYPE_MEM_REG, SDP_ZC_PAGES);
 	if (IS_ERR(zr->umr)) {
 		int err = PTR_ERR(zr->umr);
 
