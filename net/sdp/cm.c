@@ -63,7 +63,8 @@ static void sdp_hello_info(struct sdp_conn *conn, struct sdp_hello_info *i)
 	i->rcvsz = conn->rx_size;
 	i->desremrcvsz = conn->rx_size;
 	i->caps = conn->boundary ? SDP_CAP_MSG_BOUNDARY :
-				   SDP_CAP_RDMA_READ_ZCOPY;
+				   sdp_zc_caps(sock_net(conn->sk));
+	conn->caps = i->caps;	/* offered; the HelloAck narrows it */
 }
 
 int sdp_cm_connect(struct sdp_conn *conn, struct rdma_cm_id *id,
@@ -160,7 +161,8 @@ static void sdp_cm_established(struct sdp_conn *conn,
 			sdp_cm_fail(conn, ENOBUFS);
 			return;
 		}
-		conn->caps = info.caps;
+		/* no more than we offered */
+		conn->caps &= info.caps;
 	}
 	memcpy(&conn->local, &conn->id->route.addr.src_addr,
 	       sizeof(conn->local));
@@ -377,9 +379,11 @@ static int sdp_cm_connect_request(struct rdma_cm_id *id,
 	ai.version = SDP_VERSION;
 	ai.bufs = conn->rx_posted;
 	ai.rcvsz = conn->rx_size;
-	/* a byte stream may use zero copy in read mode, records not */
+	/* a byte stream may use zero copy (the modes both ends offer),
+	 * records not
+	 */
 	ai.caps = hi.caps & (records ? SDP_CAP_MSG_BOUNDARY :
-			     SDP_CAP_RDMA_READ_ZCOPY);
+			     sdp_zc_caps(sock_net(sk)));
 	conn->caps = ai.caps;
 	conn->boundary = ai.caps & SDP_CAP_MSG_BOUNDARY;
 	sdp_pack_hello_ack(&ack, &ai);

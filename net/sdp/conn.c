@@ -250,8 +250,10 @@ int sdp_conn_setup_qp(struct sdp_conn *conn, u32 peer_rcvsz, u16 peer_bufs)
 	qp_attr.qp_context = conn;
 	qp_attr.send_cq = conn->cq;
 	qp_attr.recv_cq = conn->cq;
-	/* + the READs of one SrcAvail and its registration (zcopy.c) */
-	qp_attr.cap.max_send_wr = SDP_MAX_TX + SDP_CTL_SLOTS + SDP_ZC_SEGS + 3;
+	/* + the READs of one SrcAvail and its registration, or a WRITE and
+	 * its registration and a SinkAvail's registration (zcopy.c)
+	 */
+	qp_attr.cap.max_send_wr = SDP_MAX_TX + SDP_CTL_SLOTS + SDP_ZC_SEGS + 4;
 	qp_attr.cap.max_recv_wr = conn->rx_depth + 1;
 	conn->zc_sge = clamp_t(u32, dev->attrs.max_send_sge, 1, SDP_ZC_SGE);
 	qp_attr.cap.max_send_sge = conn->zc_sge;

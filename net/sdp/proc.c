@@ -27,6 +27,7 @@ static const char * const sdp_stat_names[SDP_STAT_MAX] = {
 	[SDP_STAT_BCOPY_RX_MSGS]	= "BcopyRxMsgs",
 	[SDP_STAT_INLINE_TX_MSGS]	= "InlineTxMsgs",
 	[SDP_STAT_ZCOPY_TX_BYTES]	= "ZcopyTxBytes",
+	[SDP_STAT_ZCOPY_TX_WRITE_BYTES]	= "ZcopyTxWriteBytes",
 	[SDP_STAT_ZCOPY_RX_BYTES]	= "ZcopyRxBytes",
 	[SDP_STAT_ZCOPY_RX_DIRECT_BYTES] = "ZcopyRxDirectBytes",
 	[SDP_STAT_ZCOPY_FALLBACKS]	= "ZcopyFallbacks",

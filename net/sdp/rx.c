@@ -453,6 +453,21 @@ int sdp_conn_recvmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 			sdp_conn_rx_consumed(conn);
 			freed = false;
 		}
+		if (sdp_zc_sink_ok(conn, msg, len - copied, flags, *timeo)) {
+			/* write mode: the source writes into our buffer */
+			ssize_t n = sdp_zc_sink(conn, msg, len - copied, timeo);
+
+			if (n > 0) {
+				copied += n;
+				continue;
+			}
+			if (n < 0) {
+				if (!copied)
+					copied = n;
+				break;
+			}
+			/* not taken: wait for bytes as usual */
+		}
 		if (sdp_zc_rx_user_ok(conn, msg, len - copied, flags, *timeo)) {
 			ssize_t n;
 

@@ -43,6 +43,7 @@ enum sdp_stat {
 	SDP_STAT_BCOPY_RX_MSGS,
 	SDP_STAT_INLINE_TX_MSGS,
 	SDP_STAT_ZCOPY_TX_BYTES,
+	SDP_STAT_ZCOPY_TX_WRITE_BYTES,
 	SDP_STAT_ZCOPY_RX_BYTES,
 	SDP_STAT_ZCOPY_RX_DIRECT_BYTES,
 	SDP_STAT_ZCOPY_FALLBACKS,
@@ -65,6 +66,7 @@ struct sdp_sysctl {
 	int recv_poll_usec;	/* busy poll before sleeping in recv */
 	int keepalive_time;	/* seconds */
 	int max_msg;		/* SOCK_SEQPACKET message bound, bytes */
+	int zcopy_mode;		/* SDP_ZC_MODE_*: zero-copy modes offered */
 };
 
 struct sdp_net {
@@ -108,7 +110,16 @@ struct sdp_buf {
 	bool		posted;
 };
 
-/* zcopy.c: read-mode zero copy (SrcAvail / RDMA READ / RdmaRdCompl) */
+/* net.sdp.zcopy_mode: the zero-copy modes a connection offers */
+enum {
+	SDP_ZC_MODE_BOTH,	/* read and write; read is used when both ends can */
+	SDP_ZC_MODE_READ,	/* SrcAvail / RDMA READ only */
+	SDP_ZC_MODE_WRITE,	/* SinkAvail / RDMA WRITE only */
+};
+
+/* zcopy.c: zero copy, read mode (SrcAvail / RDMA READ / RdmaRdCompl) and
+ * write mode (SinkAvail / RDMA WRITE / RdmaWrCompl)
+ */
 #define SDP_ZC_MAX	(1024 * 1024)	/* bytes of one SrcAvail */
 #define SDP_ZC_PAGES	(SDP_ZC_MAX / PAGE_SIZE + 1)
 #define SDP_ZC_SEG	SKB_WITH_OVERHEAD(SZ_64K)	/* a receive skb */
@@ -139,6 +150,19 @@ struct sdp_zc_tx {
 	bool			wanted;		/* a sender waited for it */
 	bool			yielding;	/* its owner lets it go first */
 	bool			credit_wait;	/* a sender waits for a credit */
+	/* write mode: the peer's SinkAvail, and the WRITE into it */
+	u32			data_mseq;	/* our last message with data */
+	bool			snk_valid;	/* a SinkAvail held, usable */
+	bool			snk_ack_owed;	/* SinkCancelAck not yet sent */
+	bool			snk_miss;	/* the last wait for one failed */
+	u32			snk_size;
+	u32			snk_rkey;
+	u64			snk_addr;
+	u32			wr_owed;	/* written, RdmaWrCompl not sent */
+	bool			write;		/* the busy send is a WRITE */
+	bool			wr_done;	/* the WRITE completed */
+	int			wr_status;
+	struct ib_cqe		wr_cqe;
 };
 
 struct sdp_zc_rd {
@@ -160,6 +184,17 @@ struct sdp_zc_rx {
 	bool			user_done;	/* the READ completed */
 	int			user_status;
 	u32			user_len;
+	/* write mode: the reader's buffer advertised in a SinkAvail (the
+	 * user* fields above hold its pages)
+	 */
+	bool			adv;		/* a SinkAvail out */
+	bool			adv_done;	/* answered */
+	bool			adv_cancelled;	/* SinkAvailCancel sent or owed */
+	bool			cancel_owed;	/* SinkAvailCancel not yet sent */
+	u32			adv_size;
+	u32			adv_written;	/* RdmaWrCompl's size */
+	u64			adv_seq;	/* rcv_nxt when advertised */
+	u64			adv_resume;	/* no SinkAvail before this rcv_nxt */
 	struct page		**upages;
 	u32			unpages;
 	struct mmpin		ummp;
@@ -394,8 +429,19 @@ void sdp_tx_done(struct ib_cq *cq, struct ib_wc *wc);
 int sdp_send_ctl(struct sdp_conn *conn, u8 mid, u8 flags);
 int sdp_send_ext(struct sdp_conn *conn, const struct sdp_msg *m,
 		 bool data_credit);
+bool sdp_can_send_ext(const struct sdp_conn *conn, bool data_credit);
 
 /* zcopy.c */
+u32 sdp_zc_caps(const struct net *net);
+bool sdp_zc_write_want(const struct sdp_conn *conn, const struct msghdr *msg,
+		       size_t left, long timeo);
+ssize_t sdp_zc_write(struct sdp_conn *conn, struct msghdr *msg, size_t len,
+		     long *timeo);
+void sdp_zc_snk_refuse(struct sdp_conn *conn);
+bool sdp_zc_sink_ok(const struct sdp_conn *conn, const struct msghdr *msg,
+		    size_t left, int flags, long timeo);
+ssize_t sdp_zc_sink(struct sdp_conn *conn, struct msghdr *msg, size_t len,
+		    long *timeo);
 bool sdp_zc_want(const struct sdp_conn *conn, const struct msghdr *msg,
 		 size_t left, long timeo);
 int sdp_zc_wait_idle(struct sdp_conn *conn, long *timeo);

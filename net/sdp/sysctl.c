@@ -27,6 +27,7 @@ static int sdp_poll_max = 1000000;
 static int sdp_keepalive_max = MAX_TCP_KEEPIDLE;
 static int sdp_msg_min = 1024;
 static int sdp_msg_max = 64 << 20;
+static int sdp_mode_max = SDP_ZC_MODE_WRITE;
 
 /* the template entries point into this; only copies are registered */
 static struct sdp_sysctl sdp_sysctl_defaults = {
@@ -39,6 +40,7 @@ static struct sdp_sysctl sdp_sysctl_defaults = {
 	.recv_poll_usec	= 0,
 	.keepalive_time	= 7200,
 	.max_msg	= 1 << 20,
+	.zcopy_mode	= SDP_ZC_MODE_BOTH,
 };
 
 #define SDP_SYSCTL(field, lo, hi) {				\
@@ -61,6 +63,7 @@ static const struct ctl_table sdp_sysctl_template[] = {
 	SDP_SYSCTL(recv_poll_usec, &sdp_zero, &sdp_poll_max),
 	SDP_SYSCTL(keepalive_time, &sdp_one, &sdp_keepalive_max),
 	SDP_SYSCTL(max_msg, &sdp_msg_min, &sdp_msg_max),
+	SDP_SYSCTL(zcopy_mode, &sdp_zero, &sdp_mode_max),
 	{ }
 };
 

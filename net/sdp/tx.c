@@ -53,6 +53,10 @@ static int sdp_post(struct sdp_conn *conn, struct sdp_buf *b, u8 mid,
 		       conn->tx_credits - 1);
 	b->mid = mid;
 	b->posted = true;
+	/* a SinkAvail sent before the peer saw this is stale (zcopy.c) */
+	if (b->payload || mid == SDP_MID_SRCAVAIL ||
+	    mid == SDP_MID_RDMA_WR_COMPL)
+		conn->zt.data_mseq = conn->tx_mseq + 1;
 	conn->tx_mseq++;
 	conn->tx_credits--;
 	conn->tx_inflight++;
@@ -68,11 +72,20 @@ static bool sdp_can_send(const struct sdp_conn *conn)
 	       !test_bit(SDP_CF_DESTROYING, &conn->flags);
 }
 
+static struct sdp_buf *sdp_ctl_slot(const struct sdp_conn *conn)
+{
+	u32 i;
+
+	for (i = 0; i < SDP_CTL_SLOTS; i++)
+		if (!conn->ctl_ring[i].posted)
+			return &conn->ctl_ring[i];
+	return NULL;
+}
+
 /* a control message: no payload, on the reserved credit if need be */
 int sdp_send_ctl(struct sdp_conn *conn, u8 mid, u8 flags)
 {
-	struct sdp_buf *b = NULL;
-	u32 i;
+	struct sdp_buf *b;
 
 	if (!sdp_can_send(conn))
 		return -ENOTCONN;
@@ -80,17 +93,20 @@ int sdp_send_ctl(struct sdp_conn *conn, u8 mid, u8 flags)
 		SDP_STAT_INC(conn->sk, SDP_STAT_CREDIT_STALLS);
 		return -EAGAIN;
 	}
-	for (i = 0; i < SDP_CTL_SLOTS; i++) {
-		if (!conn->ctl_ring[i].posted) {
-			b = &conn->ctl_ring[i];
-			break;
-		}
-	}
+	b = sdp_ctl_slot(conn);
 	if (!b)
 		return -EAGAIN;
 	b->len = SDP_BSDH_LEN;
 	b->payload = 0;
 	return sdp_post(conn, b, mid, flags);
+}
+
+/* would sdp_send_ext() post now? (lock_sock keeps it so) */
+bool sdp_can_send_ext(const struct sdp_conn *conn, bool data_credit)
+{
+	return sdp_can_send(conn) &&
+	       conn->tx_credits >= (data_credit ? SDP_CONTROL_CREDITS + 1 : 1) &&
+	       sdp_ctl_slot(conn);
 }
 
 /* a control message with an extended header (SrcAvail, RdmaRdCompl);
@@ -100,8 +116,7 @@ int sdp_send_ext(struct sdp_conn *conn, const struct sdp_msg *m,
 		 bool data_credit)
 {
 	struct sdp_msg h = *m;
-	struct sdp_buf *b = NULL;
-	u32 i;
+	struct sdp_buf *b;
 
 	if (!sdp_can_send(conn))
 		return -ENOTCONN;
@@ -109,12 +124,7 @@ int sdp_send_ext(struct sdp_conn *conn, const struct sdp_msg *m,
 		SDP_STAT_INC(conn->sk, SDP_STAT_CREDIT_STALLS);
 		return -EAGAIN;
 	}
-	for (i = 0; i < SDP_CTL_SLOTS; i++) {
-		if (!conn->ctl_ring[i].posted) {
-			b = &conn->ctl_ring[i];
-			break;
-		}
-	}
+	b = sdp_ctl_slot(conn);
 	if (!b)
 		return -EAGAIN;
 	h.len = SDP_BSDH_LEN + sdp_ext_len(h.mid);
@@ -268,6 +278,9 @@ void sdp_conn_push(struct sdp_conn *conn, bool force)
 	if (!sdp_can_send(conn))
 		return;
 	sdp_zc_push(conn);
+	/* the bytes of a WRITE are announced (RdmaWrCompl) before any more */
+	if (conn->zt.wr_owed)
+		return;
 	if (conn->boundary) {
 		sdp_tx_fill_records(conn);
 		if (!sdp_can_send(conn))
@@ -285,6 +298,9 @@ void sdp_conn_push(struct sdp_conn *conn, bool force)
 			sdp_conn_persist(conn);
 			break;
 		}
+		/* bytes the peer's SinkAvail did not count on */
+		if (conn->zt.snk_valid)
+			sdp_zc_snk_refuse(conn);
 		if (sdp_post(conn, b, SDP_MID_DATA,
 			     (b->oob ? SDP_F_OOB_PRES : 0) |
 			     (b->eor ? SDP_F_EOR : 0))) {
@@ -297,6 +313,8 @@ void sdp_conn_push(struct sdp_conn *conn, bool force)
 	}
 	if (conn->fin_queued && !test_bit(SDP_CF_FIN_SENT, &conn->flags) &&
 	    !conn->tx_partial && !conn->tx_unposted) {
+		if (conn->zt.snk_valid)
+			sdp_zc_snk_refuse(conn);
 		if (!sdp_send_ctl(conn, SDP_MID_DISCONN, 0))
 			set_bit(SDP_CF_FIN_SENT, &conn->flags);
 	}
@@ -406,7 +424,7 @@ int sdp_conn_sendmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 {
 	bool oob = msg->msg_flags & MSG_OOB;
 	bool zc_off = false, zc_sent = false;
-	size_t copied = 0;
+	size_t copied = 0, wr_next = 0;
 	int err = 0;
 
 	while (copied < len) {
@@ -424,6 +442,24 @@ int sdp_conn_sendmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 			err = sdp_zc_wait_idle(conn, timeo);
 			if (err)
 				break;
+			continue;
+		}
+		if (copied >= wr_next &&
+		    sdp_zc_write_want(conn, msg, len - copied, *timeo)) {
+			ssize_t n;
+
+			if (!zc_sent)
+				sdp_zc_turn_taken(conn);
+			n = sdp_zc_write(conn, msg, len - copied, timeo);
+			if (n < 0) {
+				err = n;
+				break;
+			}
+			copied += n;
+			zc_sent |= n > 0;
+			/* no sink for it: a bcopy stretch, then look again */
+			if (!n)
+				wr_next = copied + SDP_ZC_MAX;
 			continue;
 		}
 		if (!zc_off && sdp_zc_want(conn, msg, len - copied, *timeo)) {

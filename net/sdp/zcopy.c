@@ -84,15 +84,15 @@ static void sdp_zc_tx_release(struct sdp_conn *conn)
 	zt->busy = false;
 }
 
-/* pin and register up to SDP_ZC_MAX bytes of @msg; returns bytes or < 0
- * (the iterator is back where it was then)
+/* pin and map up to SDP_ZC_MAX bytes of @msg, and fill @reg to register
+ * them with @access (the caller posts it); returns bytes or < 0 (the
+ * iterator is back where it was then)
  */
 static ssize_t sdp_zc_map(struct sdp_conn *conn, struct msghdr *msg,
-			  size_t len)
+			  size_t len, int access, struct ib_reg_wr *reg)
 {
 	struct ib_device *dev = conn->pd->device;
 	struct sdp_zc_tx *zt = &conn->zt;
-	struct ib_reg_wr reg = {};
 	size_t off;
 	ssize_t n;
 	int err;
@@ -137,15 +137,13 @@ static ssize_t sdp_zc_map(struct sdp_conn *conn, struct msghdr *msg,
 	    zt->nents)
 		goto fail;
 	zt->reg_cqe.done = sdp_zc_reg_done;
-	reg.wr.opcode = IB_WR_REG_MR;
-	reg.wr.wr_cqe = &zt->reg_cqe;
-	reg.wr.send_flags = IB_SEND_SIGNALED;
-	reg.mr = zt->mr;
-	reg.key = zt->mr->rkey;
-	reg.access = IB_ACCESS_REMOTE_READ;
-	err = ib_post_send(conn->qp, &reg.wr, NULL);
-	if (err)
-		goto fail;
+	memset(reg, 0, sizeof(*reg));
+	reg->wr.opcode = IB_WR_REG_MR;
+	reg->wr.wr_cqe = &zt->reg_cqe;
+	reg->wr.send_flags = IB_SEND_SIGNALED;
+	reg->mr = zt->mr;
+	reg->key = access ? zt->mr->rkey : zt->mr->lkey;
+	reg->access = access;
 	return n;
 fail:
 	sdp_zc_tx_release(conn);
@@ -208,7 +206,7 @@ static int sdp_zc_tx_wait(struct sdp_conn *conn, struct sdp_zc_res *res,
 
 static bool sdp_zc_ready(const struct sdp_conn *conn)
 {
-	return !conn->tx_unposted && !conn->tx_partial &&
+	return !conn->tx_unposted && !conn->tx_partial && !conn->zt.wr_owed &&
 	       conn->tx_credits > SDP_CONTROL_CREDITS;
 }
 
@@ -322,6 +320,7 @@ ssize_t sdp_zc_send(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 	struct sdp_zc_res res = { .done = false };
 	struct sdp_zc_tx *zt = &conn->zt;
 	struct sock *sk = conn->sk;
+	struct ib_reg_wr reg;
 	struct sdp_msg m = {};
 	ssize_t n;
 	u32 acked;
@@ -332,8 +331,14 @@ ssize_t sdp_zc_send(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 	err = sdp_zc_wait_ready(conn, timeo);
 	if (err)
 		return err;
-	n = sdp_zc_map(conn, msg, len);
+	n = sdp_zc_map(conn, msg, len, IB_ACCESS_REMOTE_READ, &reg);
 	if (n < 0) {
+		SDP_STAT_INC(sk, SDP_STAT_ZCOPY_FALLBACKS);
+		return 0;
+	}
+	if (ib_post_send(conn->qp, &reg.wr, NULL)) {
+		sdp_zc_tx_release(conn);
+		iov_iter_revert(&msg->msg_iter, n);
 		SDP_STAT_INC(sk, SDP_STAT_ZCOPY_FALLBACKS);
 		return 0;
 	}
@@ -409,12 +414,32 @@ static void sdp_zc_answer(struct sdp_conn *conn, u8 mid, u32 size)
 	sdp_zc_push(conn);
 }
 
-/* a sent message returned a credit: send what we owe */
+/* a sent message returned a credit: send what we owe, the answers for
+ * the bytes first
+ */
 void sdp_zc_push(struct sdp_conn *conn)
 {
 	struct sdp_zc_rx *zr = &conn->zr;
-	struct sdp_msg m = { .mid = SDP_MID_RDMA_RD_COMPL };
+	struct sdp_zc_tx *zt = &conn->zt;
+	struct sdp_msg m = { .mid = SDP_MID_RDMA_WR_COMPL };
 
+	if (zt->wr_owed) {
+		m.size = zt->wr_owed;
+		if (sdp_send_ext(conn, &m, false))
+			return;
+		zt->wr_owed = 0;
+	}
+	if (zt->snk_ack_owed) {
+		if (sdp_send_ctl(conn, SDP_MID_SINK_CANCEL_ACK, 0))
+			return;
+		zt->snk_ack_owed = false;
+	}
+	if (zr->cancel_owed) {
+		if (sdp_send_ctl(conn, SDP_MID_SINKAVAIL_CANCEL, 0))
+			return;
+		zr->cancel_owed = false;
+	}
+	m.mid = SDP_MID_RDMA_RD_COMPL;
 	if (zr->owed) {
 		m.size = zr->owed;
 		if (sdp_send_ext(conn, &m, false))
@@ -609,22 +634,39 @@ static void sdp_zc_user_release(struct sdp_conn *conn)
 	zr->user = false;
 }
 
-static void sdp_zc_user_done(struct ib_cq *cq, struct ib_wc *wc)
+/* wake every sleeper: the ones waiting for the device to be done with
+ * their pages sleep uninterruptibly, which sk_data_ready's interruptible
+ * wake-up does not reach
+ */
+static void sdp_zc_wake(struct sdp_conn *conn)
 {
-	struct sdp_conn *conn = cq->cq_context;
-
 	struct socket_wq *wq;
 
-	conn->zr.user_status = wc->status;
-	conn->zr.user_done = true;
-	/* its reader sleeps uninterruptibly (sdp_zc_user_wait), which
-	 * sk_data_ready's interruptible wake-up does not reach
-	 */
 	rcu_read_lock();
 	wq = rcu_dereference(conn->sk->sk_wq);
 	if (skwq_has_sleeper(wq))
 		wake_up_all(&wq->wait);
 	rcu_read_unlock();
+}
+
+static void sdp_zc_user_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct sdp_conn *conn = cq->cq_context;
+
+	conn->zr.user_status = wc->status;
+	conn->zr.user_done = true;
+	sdp_zc_wake(conn);	/* its reader: sdp_zc_user_wait */
+}
+
+/* the first user segment of @it: its address, returns its length */
+static size_t sdp_zc_iter_seg(const struct iov_iter *it, unsigned long *addr)
+{
+	if (iter_is_ubuf(it)) {
+		*addr = (unsigned long)it->ubuf + it->iov_offset;
+		return it->count;
+	}
+	*addr = (unsigned long)it->iov->iov_base + it->iov_offset;
+	return min(it->count, it->iov->iov_len - it->iov_offset);
 }
 
 /* pin, map and register @len bytes at @addr of the reader's memory */
@@ -714,16 +756,10 @@ ssize_t sdp_zc_rx_user(struct sdp_conn *conn, struct msghdr *msg, size_t len)
 	u32 n;
 	int status;
 
-	if (!zr->active || zr->posted || !skb_queue_empty(&conn->rxq) ||
-	    !conn->qp)
+	if (!zr->active || zr->posted || zr->user ||
+	    !skb_queue_empty(&conn->rxq) || !conn->qp)
 		return 0;
-	if (iter_is_ubuf(it)) {
-		addr = (unsigned long)it->ubuf + it->iov_offset;
-		seg = it->count;
-	} else {
-		addr = (unsigned long)it->iov->iov_base + it->iov_offset;
-		seg = min(it->count, it->iov->iov_len - it->iov_offset);
-	}
+	seg = sdp_zc_iter_seg(it, &addr);
 	n = min3(len, seg, (size_t)zr->size);
 	/* a page or less of a larger SrcAvail is not worth a registration */
 	if (n < zr->size && n <= PAGE_SIZE)
@@ -803,6 +839,444 @@ ssize_t sdp_zc_rx_user(struct sdp_conn *conn, struct msghdr *msg, size_t len)
 	return n;
 }
 
+/* ---- write mode: SinkAvail / RDMA WRITE / RdmaWrCompl ---- */
+
+#define SDP_ZC_SINK_WAIT	(HZ / 5)
+
+/* the modes this namespace offers in Hello / HelloAck */
+u32 sdp_zc_caps(const struct net *net)
+{
+	switch (READ_ONCE(sdp_net(net)->sysctl.zcopy_mode)) {
+	case SDP_ZC_MODE_READ:
+		return SDP_CAP_RDMA_READ_ZCOPY;
+	case SDP_ZC_MODE_WRITE:
+		return SDP_CAP_RDMA_WRITE_ZCOPY;
+	default:
+		return SDP_CAP_RDMA_READ_ZCOPY | SDP_CAP_RDMA_WRITE_ZCOPY;
+	}
+}
+
+/* write mode is used where read mode is not: both ends offered it, and
+ * not both read mode (README: read mode measured faster here)
+ */
+static bool sdp_zc_write_mode(const struct sdp_conn *conn)
+{
+	return (conn->caps & SDP_CAP_RDMA_WRITE_ZCOPY) &&
+	       !(conn->caps & SDP_CAP_RDMA_READ_ZCOPY) && !conn->boundary;
+}
+
+/* is the rest of this send (@left bytes) for an RDMA WRITE? */
+bool sdp_zc_write_want(const struct sdp_conn *conn, const struct msghdr *msg,
+		       size_t left, long timeo)
+{
+	int thresh = READ_ONCE(sdp_sk(conn->sk)->zcopy_thresh);
+
+	return thresh && left >= (size_t)thresh && timeo &&
+	       sdp_zc_write_mode(conn) &&
+	       !(msg->msg_flags & (MSG_OOB | MSG_DONTWAIT)) &&
+	       user_backed_iter(&msg->msg_iter);
+}
+
+/* the source gives a held SinkAvail back (SinkCancelAck): it sends data
+ * by bcopy or DisConn, or cannot use it
+ */
+void sdp_zc_snk_refuse(struct sdp_conn *conn)
+{
+	conn->zt.snk_valid = false;
+	conn->zt.snk_ack_owed = true;
+	sdp_zc_push(conn);
+}
+
+static bool sdp_zc_snk_over(const struct sdp_conn *conn)
+{
+	return conn->zt.snk_valid || conn->state == TCP_CLOSE ||
+	       conn->sk->sk_err || (conn->sk->sk_shutdown & SEND_SHUTDOWN);
+}
+
+/* wait a while for the peer's reader to advertise its buffer; it does so
+ * once it has read all we sent. Returns 0 (a SinkAvail, or none in time)
+ * or the errno to report.
+ */
+static int sdp_zc_snk_wait(struct sdp_conn *conn, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct sock *sk = conn->sk;
+	long tmo = SDP_ZC_SINK_WAIT;
+	int err = 0;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	while (!sdp_zc_snk_over(conn) && tmo) {
+		if (!*timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(*timeo);
+			break;
+		}
+		/* both timeouts run: SO_SNDTIMEO and the wait for a sink */
+		if (*timeo < tmo) {
+			sk_wait_event(sk, timeo, sdp_zc_snk_over(conn), &wait);
+		} else {
+			long t = tmo;
+
+			sk_wait_event(sk, &tmo, sdp_zc_snk_over(conn), &wait);
+			if (*timeo != MAX_SCHEDULE_TIMEOUT)
+				*timeo -= t - tmo;
+		}
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	if (!err && !conn->zt.snk_valid &&
+	    (conn->state == TCP_CLOSE || sk->sk_err ||
+	     (sk->sk_shutdown & SEND_SHUTDOWN)))
+		err = -EPIPE;
+	return err;
+}
+
+static void sdp_zc_write_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct sdp_conn *conn = cq->cq_context;
+
+	conn->zt.wr_status = wc->status;
+	conn->zt.wr_done = true;
+	if (wc->status != IB_WC_SUCCESS && wc->status != IB_WC_WR_FLUSH_ERR &&
+	    conn->state != TCP_CLOSE) {
+		/* a bad key or range in the peer's SinkAvail, or the link */
+		if (wc->status == IB_WC_REM_ACCESS_ERR)
+			SDP_STAT_INC(conn->sk, SDP_STAT_BAD_MESSAGES);
+		else
+			SDP_STAT_INC(conn->sk, SDP_STAT_ABORTS_TRANSPORT);
+		sdp_conn_abort(conn, ECONNRESET, true);
+	}
+	sdp_zc_wake(conn);	/* its sender: sdp_zc_write */
+}
+
+/* Send up to @len bytes of @msg with one RDMA WRITE into the buffer the
+ * peer's reader advertised, waiting a while for one. Returns the bytes
+ * written (the iterator is after them), 0 when there was no buffer to
+ * write into or the pages could not be registered (the caller sends a
+ * stretch by bcopy), or < 0 with nothing sent.
+ */
+ssize_t sdp_zc_write(struct sdp_conn *conn, struct msghdr *msg, size_t len,
+		     long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct sdp_zc_tx *zt = &conn->zt;
+	struct sock *sk = conn->sk;
+	const struct ib_send_wr *bad;
+	struct ib_rdma_wr wr = {};
+	struct ib_reg_wr reg;
+	struct ib_sge sge;
+	int err, status;
+	ssize_t n;
+
+	/* the bytes before it go first: everything queued is posted */
+	sdp_conn_push(conn, true);
+	err = sdp_zc_wait_ready(conn, timeo);
+	if (err)
+		return err;
+	if (!zt->snk_valid && !zt->snk_miss) {
+		err = sdp_zc_snk_wait(conn, timeo);
+		if (err)
+			return err;
+		/* none came: do not wait again until the peer advertises */
+		zt->snk_miss = !zt->snk_valid;
+	}
+	if (!zt->snk_valid || !sdp_zc_ready(conn) || zt->busy) {
+		SDP_STAT_INC(sk, SDP_STAT_ZCOPY_FALLBACKS);
+		return 0;
+	}
+	n = sdp_zc_map(conn, msg, min_t(size_t, len, zt->snk_size), 0, &reg);
+	if (n < 0) {
+		sdp_zc_snk_refuse(conn);
+		SDP_STAT_INC(sk, SDP_STAT_ZCOPY_FALLBACKS);
+		return 0;
+	}
+	sge.addr = zt->mr->iova;
+	sge.length = n;
+	sge.lkey = zt->mr->lkey;
+	zt->wr_cqe.done = sdp_zc_write_done;
+	wr.wr.opcode = IB_WR_RDMA_WRITE;
+	wr.wr.wr_cqe = &zt->wr_cqe;
+	wr.wr.send_flags = IB_SEND_SIGNALED;
+	wr.wr.sg_list = &sge;
+	wr.wr.num_sge = 1;
+	wr.remote_addr = zt->snk_addr;
+	wr.rkey = zt->snk_rkey;
+	reg.wr.next = &wr.wr;
+	zt->len = n;
+	zt->busy = true;
+	zt->write = true;
+	zt->wr_done = false;
+	zt->snk_valid = false;
+	if (ib_post_send(conn->qp, &reg.wr, &bad)) {
+		if (bad == &reg.wr) {
+			zt->write = false;
+			sdp_zc_tx_release(conn);
+			iov_iter_revert(&msg->msg_iter, n);
+			zt->snk_valid = true;
+			sdp_zc_snk_refuse(conn);
+			SDP_STAT_INC(sk, SDP_STAT_ZCOPY_FALLBACKS);
+			return 0;
+		}
+		/* registered, not written: the connection cannot go on; its
+		 * teardown lets the pages go
+		 */
+		sdp_conn_abort(conn, ECONNRESET, true);
+	} else {
+		/* RC order: the peer sees the bytes before RdmaWrCompl */
+		zt->wr_owed = n;
+		sdp_zc_push(conn);
+	}
+	/* not interruptible: the device reads the pages until it is done
+	 * (the WRITE completes, or flushes when the connection dies)
+	 */
+	add_wait_queue(sk_sleep(sk), &wait);
+	while (zt->busy && !zt->wr_done) {
+		release_sock(sk);
+		wait_woken(&wait, TASK_UNINTERRUPTIBLE, HZ);
+		lock_sock(sk);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	status = zt->wr_done ? zt->wr_status : IB_WC_WR_FLUSH_ERR;
+	zt->write = false;
+	sdp_zc_tx_release(conn);
+	/* another sender may go now */
+	sk->sk_state_change(sk);
+	if (status != IB_WC_SUCCESS) {
+		iov_iter_revert(&msg->msg_iter, n);
+		return -EPIPE;
+	}
+	conn->snd_nxt += n;
+	conn->snd_una += n;
+	sdp_stat_add(sk, SDP_STAT_ZCOPY_TX_BYTES, n);
+	sdp_stat_add(sk, SDP_STAT_ZCOPY_TX_WRITE_BYTES, n);
+	return n;
+}
+
+/* may this blocking recv (@left bytes to go) advertise its buffer? Only
+ * with nothing to read or owed, and not right after a SinkAvail the
+ * source gave back (adv_resume: not before zcopy_thresh more bytes came
+ * by bcopy, so a peer sending small messages is not asked each time)
+ */
+bool sdp_zc_sink_ok(const struct sdp_conn *conn, const struct msghdr *msg,
+		    size_t left, int flags, long timeo)
+{
+	int thresh = READ_ONCE(sdp_sk(conn->sk)->zcopy_thresh);
+	const struct sdp_zc_rx *zr = &conn->zr;
+
+	return thresh && left >= (size_t)thresh && timeo && conn->qp &&
+	       sdp_zc_write_mode(conn) && !(flags & (MSG_PEEK | MSG_TRUNC)) &&
+	       (iter_is_ubuf(&msg->msg_iter) ||
+		iter_is_iovec(&msg->msg_iter)) &&
+	       !zr->active && !zr->user && !zr->adv && !zr->owed &&
+	       !zr->sendsm_owed && skb_queue_empty(&conn->rxq) &&
+	       conn->copied_seq == conn->rcv_nxt &&
+	       conn->rcv_nxt >= zr->adv_resume &&
+	       !test_bit(SDP_CF_FIN_RCVD, &conn->flags) &&
+	       !(conn->sk->sk_shutdown & RCV_SHUTDOWN);
+}
+
+/* the source answered, or the QP is gone (the pages were let go) */
+static bool sdp_zc_sink_over(const struct sdp_conn *conn)
+{
+	return conn->zr.adv_done || !conn->zr.user;
+}
+
+static bool sdp_zc_sink_stop(const struct sdp_conn *conn)
+{
+	const struct sock *sk = conn->sk;
+
+	return sdp_zc_sink_over(conn) || signal_pending(current) ||
+	       sk->sk_err || conn->state == TCP_CLOSE ||
+	       (sk->sk_shutdown & RCV_SHUTDOWN);
+}
+
+/* Wait for the answer to our SinkAvail. A signal, SO_RCVTIMEO or the end
+ * of the connection cancels it (SinkAvailCancel); then the pages stay
+ * until the source answered, for a bounded time, else the connection is
+ * reset and they stay until the QP is gone. Returns 0 or the errno.
+ */
+static int sdp_zc_sink_wait(struct sdp_conn *conn, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct sdp_zc_rx *zr = &conn->zr;
+	struct sock *sk = conn->sk;
+	long tmo = SDP_ZC_CANCEL_WAIT;
+	int err = 0;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	while (!sdp_zc_sink_over(conn)) {
+		if (!*timeo || sdp_zc_sink_stop(conn)) {
+			if (signal_pending(current))
+				err = sock_intr_errno(*timeo);
+			else if (!*timeo)
+				err = -EAGAIN;
+			zr->adv_cancelled = true;
+			zr->cancel_owed = true;
+			sdp_zc_push(conn);
+			break;
+		}
+		sk_wait_event(sk, timeo, sdp_zc_sink_stop(conn), &wait);
+	}
+	while (!sdp_zc_sink_over(conn)) {
+		if (!tmo && conn->state != TCP_CLOSE)
+			/* no answer: reset; the teardown lets the pages go */
+			sdp_conn_abort(conn, ETIMEDOUT, true);
+		release_sock(sk);
+		if (tmo)
+			tmo = wait_woken(&wait, TASK_UNINTERRUPTIBLE, tmo);
+		else
+			wait_woken(&wait, TASK_UNINTERRUPTIBLE, HZ);
+		lock_sock(sk);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return err;
+}
+
+/* Advertise the reader's buffer (up to @len bytes of it, SDP_ZC_MAX at
+ * most) in a SinkAvail and wait for the source to RDMA-WRITE into it.
+ * Returns the bytes written (the iterator is after them), 0 when nothing
+ * was (the caller reads as usual), or the errno of a signal or timeout.
+ */
+ssize_t sdp_zc_sink(struct sdp_conn *conn, struct msghdr *msg, size_t len,
+		    long *timeo)
+{
+	int thresh = READ_ONCE(sdp_sk(conn->sk)->zcopy_thresh);
+	struct sdp_zc_rx *zr = &conn->zr;
+	struct sock *sk = conn->sk;
+	struct ib_reg_wr reg = {};
+	struct sdp_msg m = {};
+	unsigned long addr;
+	u32 n, written;
+	int err;
+
+	n = min3(len, sdp_zc_iter_seg(&msg->msg_iter, &addr),
+		 (size_t)SDP_ZC_MAX);
+	/* the SinkAvail must go once the buffer is registered */
+	if (n < (u32)thresh || !sdp_can_send_ext(conn, true))
+		return 0;
+	if (sdp_zc_user_map(conn, addr, &n)) {
+		sdp_zc_user_release(conn);
+		zr->adv_resume = conn->rcv_nxt + thresh;
+		SDP_STAT_INC(sk, SDP_STAT_ZCOPY_FALLBACKS);
+		return 0;
+	}
+	zr->user = true;	/* the pages are held: teardown releases */
+	zr->ureg_cqe.done = sdp_zc_reg_done;
+	reg.wr.opcode = IB_WR_REG_MR;
+	reg.wr.wr_cqe = &zr->ureg_cqe;
+	reg.wr.send_flags = IB_SEND_SIGNALED;
+	reg.mr = zr->umr;
+	reg.key = zr->umr->rkey;
+	reg.access = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE;
+	if (ib_post_send(conn->qp, &reg.wr, NULL)) {
+		sdp_zc_user_release(conn);
+		zr->adv_resume = conn->rcv_nxt + thresh;
+		SDP_STAT_INC(sk, SDP_STAT_ZCOPY_FALLBACKS);
+		return 0;
+	}
+	m.mid = SDP_MID_SINKAVAIL;
+	m.size = n;
+	m.rkey = zr->umr->rkey;
+	m.addr = zr->umr->iova;
+	zr->adv = true;
+	zr->adv_done = false;
+	zr->adv_cancelled = false;
+	zr->adv_size = n;
+	zr->adv_written = 0;
+	zr->adv_seq = conn->rcv_nxt;
+	if (sdp_send_ext(conn, &m, true))
+		/* registered, not advertised: the connection cannot go on */
+		sdp_conn_abort(conn, ECONNRESET, true);
+	err = sdp_zc_sink_wait(conn, timeo);
+	written = zr->adv_done ? zr->adv_written : 0;
+	/* the source gave it back: do not ask again right away */
+	if (zr->adv_done && !written && !zr->adv_cancelled)
+		zr->adv_resume = conn->rcv_nxt + thresh;
+	zr->adv = false;
+	if (zr->user)
+		sdp_zc_user_release(conn);
+	if (!written)
+		return err;
+	/* rcv_nxt and copied_seq moved when RdmaWrCompl came */
+	iov_iter_advance(&msg->msg_iter, written);
+	sdp_stat_add(sk, SDP_STAT_ZCOPY_RX_BYTES, written);
+	sdp_stat_add(sk, SDP_STAT_ZCOPY_RX_DIRECT_BYTES, written);
+	return written;
+}
+
+/* A write-mode message: 0 when handled, 1 when it is not one, -EBADMSG /
+ * -EPROTO for a peer that broke the protocol.
+ */
+static int sdp_zc_rx_write_msg(struct sdp_conn *conn, const struct sdp_msg *m)
+{
+	bool wr = conn->caps & SDP_CAP_RDMA_WRITE_ZCOPY;
+	struct sdp_zc_rx *zr = &conn->zr;
+	struct sdp_zc_tx *zt = &conn->zt;
+	struct sock *sk = conn->sk;
+
+	switch (m->mid) {
+	case SDP_MID_SINKAVAIL:
+		if (!wr)
+			return -EPROTO;
+		/* one at a time, and only after the last one's answer */
+		if (!m->size || m->size > SDP_ZC_MAX || zt->snk_valid ||
+		    zt->snk_ack_owed || zt->wr_owed)
+			return -EBADMSG;
+		zt->snk_miss = false;
+		/* stale: sent before the peer had all our bytes (the bytes
+		 * would land after the buffer), or nothing more will go
+		 */
+		if ((s32)(m->mseq_ack - zt->data_mseq) < 0 || conn->fin_queued ||
+		    (sk->sk_shutdown & SEND_SHUTDOWN) || sock_flag(sk, SOCK_DEAD)) {
+			zt->snk_ack_owed = true;
+			sdp_zc_push(conn);
+			return 0;
+		}
+		zt->snk_valid = true;
+		zt->snk_size = m->size;
+		zt->snk_rkey = m->rkey;
+		zt->snk_addr = m->addr;
+		sk->sk_state_change(sk);
+		return 0;
+	case SDP_MID_SINKAVAIL_CANCEL:
+		if (!wr)
+			return -EPROTO;
+		/* not written into yet: give it back; else RdmaWrCompl or
+		 * SinkCancelAck is the answer already
+		 */
+		if (zt->snk_valid)
+			sdp_zc_snk_refuse(conn);
+		return 0;
+	case SDP_MID_RDMA_WR_COMPL:
+		if (!wr)
+			return -EPROTO;
+		/* no bytes may come between our SinkAvail and its answer */
+		if (!zr->adv || zr->adv_done || m->size > zr->adv_size ||
+		    conn->rcv_nxt != zr->adv_seq)
+			return -EBADMSG;
+		zr->adv_done = true;
+		zr->adv_written = m->size;
+		/* the bytes are in the reader's buffer: received and read */
+		conn->rcv_nxt += m->size;
+		conn->copied_seq += m->size;
+		sdp_oob_consumed(conn, conn->copied_seq);
+		sdp_zc_wake(conn);
+		return 0;
+	case SDP_MID_SINK_CANCEL_ACK:
+		if (!wr)
+			return -EPROTO;
+		if (!zr->adv || zr->adv_done)
+			return -EBADMSG;
+		zr->adv_done = true;
+		sdp_zc_wake(conn);
+		return 0;
+	default:
+		return 1;
+	}
+}
+
 /* A zero-copy message from the peer (or one behind a SrcAvail being
  * read): 0 when handled, 1 when the caller should handle it as usual,
  * -EBADMSG / -EPROTO / -EPIPE for a peer that broke the protocol.
@@ -815,6 +1289,9 @@ int sdp_zc_rx_msg(struct sdp_conn *conn, const void *buf,
 	bool zc = conn->caps & SDP_CAP_RDMA_READ_ZCOPY;
 	int err;
 
+	err = sdp_zc_rx_write_msg(conn, m);
+	if (err <= 0)
+		return err;
 	switch (m->mid) {
 	case SDP_MID_SRCAVAIL:
 		if (!zc)
@@ -855,7 +1332,7 @@ int sdp_zc_rx_msg(struct sdp_conn *conn, const void *buf,
 	case SDP_MID_RDMA_RD_COMPL:
 		if (!zc)
 			return -EPROTO;
-		if (!zt->busy || m->size > zt->len - zt->acked)
+		if (!zt->busy || zt->write || m->size > zt->len - zt->acked)
 			return -EBADMSG;
 		zt->acked += m->size;
 		if (zt->res)
@@ -874,7 +1351,7 @@ int sdp_zc_rx_msg(struct sdp_conn *conn, const void *buf,
 	case SDP_MID_SENDSM:
 		if (!zc)
 			return -EPROTO;
-		if (!zt->busy)
+		if (!zt->busy || zt->write)
 			return -EBADMSG;
 		if (zt->res) {
 			zt->res->refused = true;
@@ -906,6 +1383,11 @@ void sdp_zc_teardown(struct sdp_conn *conn)
 		sdp_zc_user_release(conn);	/* its reader sees it gone */
 	if (conn->zt.busy || conn->zt.npages || conn->zt.mr)
 		sdp_zc_tx_release(conn);
+	conn->zt.snk_valid = false;
+	conn->zt.snk_ack_owed = false;
+	conn->zt.wr_owed = 0;
+	conn->zr.cancel_owed = false;
+	sdp_zc_wake(conn);	/* a waiter for its pages sees them gone */
 	sdp_zc_rx_free(conn);
 	conn->zr.active = false;
 	conn->zr.posted = false;

@@ -64,6 +64,7 @@ static const struct knob knobs[] = {
 	{ "recv_poll_usec",	0,		0,	1000000 },
 	{ "keepalive_time",	7200,		1,	32767 },
 	{ "max_msg",		1 << 20,	1024,	64 << 20 },
+	{ "zcopy_mode",		0,		0,	2 },
 };
 #define NKNOBS	((int)(sizeof(knobs) / sizeof(knobs[0])))
 
@@ -647,6 +648,7 @@ BOUNDS_TEST(rcvsz)
 BOUNDS_TEST(recv_poll_usec)
 BOUNDS_TEST(keepalive_time)
 BOUNDS_TEST(max_msg)
+BOUNDS_TEST(zcopy_mode)
 
 /*
  * Another user can read but not write. (The directory is opened before
@@ -829,6 +831,8 @@ EXTREME_TEST(bufs_min, "rmem", 4096, "wmem", 4096)
 EXTREME_TEST(zcopy_thresh_0, "zcopy_thresh", 0, NULL, 0)
 EXTREME_TEST(zcopy_thresh_1, "zcopy_thresh", 1, NULL, 0)
 EXTREME_TEST(recv_poll_usec_max, "recv_poll_usec", 1000000, NULL, 0)
+EXTREME_TEST(zcopy_write_4k, "zcopy_mode", 2, "zcopy_thresh", 4096)
+EXTREME_TEST(zcopy_read_4k, "zcopy_mode", 1, "zcopy_thresh", 4096)
 
 /* =================================================================== */
 /* network namespaces                                                   */
@@ -1277,7 +1281,7 @@ static const char *const required_counters[] = {
 	/* the engine's own (Documentation/sdp.rst) */
 	"BacklogDrops", "AbortsLocal", "AbortsPeer", "AbortsTransport",
 	"BcopyTxMsgs", "BcopyRxMsgs", "InlineTxMsgs", "CreditUpdates",
-	"KeepaliveProbes", "ZcopyRxDirectBytes",
+	"KeepaliveProbes", "ZcopyRxDirectBytes", "ZcopyTxWriteBytes",
 	NULL
 };
 

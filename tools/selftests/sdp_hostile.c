@@ -278,10 +278,14 @@ static void h_close(struct hpeer *h)
 	memset(h, 0, sizeof(*h));
 }
 
+/* the capabilities the next attack's Hello offers (0: no zero copy) */
+static uint32_t h_caps;
+
 /* a well-formed Hello, as sdp.ko's active side sends it */
 static void hello_good(struct w_hello *hl)
 {
 	memset(hl, 0, sizeof(*hl));
+	hl->caps = htonl(h_caps);
 	hl->b.mid = MID_HELLO;
 	hl->b.bufs = htons(H_RX_N);
 	hl->b.len = htonl(W_HELLO_LEN);
@@ -775,6 +779,48 @@ static uint32_t craft_sendsm(struct hpeer *h)
 	return h_build(h, MID_SENDSM, 0, 0);
 }
 
+/* write mode (offered in the Hello by the *_wr attacks) */
+static uint32_t craft_wr_compl(struct hpeer *h)
+{
+	uint8_t *p = h_txbuf(h) + W_BSDH_LEN;
+	uint32_t len = h_build(h, 0x05, 0, 4);
+
+	memset(p, 0, 4);
+	p[2] = 0x10;		/* size 4096: no SinkAvail was sent */
+	return len;
+}
+
+static uint32_t craft_sink_cancel_ack(struct hpeer *h)
+{
+	return h_build(h, 0x0A, 0, 0);
+}
+
+static uint32_t craft_sinkavail(struct hpeer *h, uint32_t size)
+{
+	uint8_t *p = h_txbuf(h) + W_BSDH_LEN;
+	uint32_t len = h_build(h, 0xFD, 0, 20);
+
+	memset(p, 0, 20);
+	p[0] = size >> 24;
+	p[1] = size >> 16;
+	p[2] = size >> 8;
+	p[3] = size;
+	p[7] = 0x12;		/* some rkey */
+	p[15] = 0x80;		/* some address */
+	return len;
+}
+
+/* more than one SinkAvail may advertise (1 MiB) */
+static uint32_t craft_sinkavail_huge(struct hpeer *h)
+{
+	return craft_sinkavail(h, (1 << 20) + 1);
+}
+
+static uint32_t craft_sinkavail_empty(struct hpeer *h)
+{
+	return craft_sinkavail(h, 0);
+}
+
 static uint32_t craft_bad_flags(struct hpeer *h)
 {
 	return h_build(h, MID_DATA, 0x80, 8);
@@ -847,6 +893,14 @@ static uint32_t craft_mseq_replay(struct hpeer *h)
 #define ATTACK_T(name, fn, pre, abort)			\
 	TEST_SDP(name) { attack(f, fn, pre, abort); }
 #define ATTACK(name, fn, pre)	ATTACK_T(name, fn, pre, 1)
+/* the Hello offers write-mode zero copy, which the module takes */
+#define ATTACK_WR(name, fn, pre)				\
+	TEST_SDP(name)						\
+	{							\
+		h_caps = 0x02;					\
+		attack(f, fn, pre, 1);				\
+		h_caps = 0;					\
+	}
 
 ATTACK(empty_message, craft_empty, 0)
 ATTACK(truncated_header_8, craft_trunc8, 0)
@@ -863,6 +917,11 @@ ATTACK(hello_after_setup, craft_mid_hello, 0)
 ATTACK(hello_after_setup_full, craft_mid_hello_full, 1)
 ATTACK(srcavail_not_negotiated, craft_srcavail, 0)
 ATTACK(sendsm_not_negotiated, craft_sendsm, 1)
+ATTACK(wr_compl_not_negotiated, craft_wr_compl, 1)
+ATTACK_WR(wr_compl_without_sinkavail_wr, craft_wr_compl, 1)
+ATTACK_WR(sink_cancel_ack_unasked_wr, craft_sink_cancel_ack, 0)
+ATTACK_WR(sinkavail_over_1mib_wr, craft_sinkavail_huge, 1)
+ATTACK_WR(sinkavail_size_0_wr, craft_sinkavail_empty, 0)
 ATTACK(unknown_flags, craft_bad_flags, 0)
 ATTACK(oob_pres_without_payload, craft_oob_no_payload, 0)
 ATTACK(eor_on_stream, craft_eor_stream, 1)

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sdp_zcopy: read-mode zero copy (net/sdp/zcopy.c). A blocking stream send
- * of at least the socket's SDP_ZCOPY_THRESH bytes is advertised in a
- * SrcAvail and RDMA-READ by the peer straight from the user's pages. These
+ * sdp_zcopy: zero copy (net/sdp/zcopy.c). A blocking stream send of at
+ * least the socket's SDP_ZCOPY_THRESH bytes is advertised in a SrcAvail
+ * and RDMA-READ by the peer straight from the user's pages (read mode),
+ * or, with net.sdp.zcopy_mode 2, RDMA-WRITTEN into the buffer a blocked
+ * reader advertised in a SinkAvail (write mode). These
  * tests drive that path with awkward buffers (unaligned, odd lengths, holes,
  * file-backed, unmapped / forked / exiting under the send) and compare what
  * user space sees with TCP, which copies.
@@ -64,12 +66,13 @@ static long long stat_get(const struct fam *f, const char *name)
 	FATAL("counter %s missing from %s", name, STATS_PATH);
 }
 
-struct zstats { long long tx, rx, fb, direct; };
+struct zstats { long long tx, rx, fb, direct, wr; };
 
 static struct zstats zs_get(const struct fam *f)
 {
 	struct zstats z = { stat_get(f, "ZcopyTxBytes"), stat_get(f, "ZcopyRxBytes"),
-			    stat_get(f, "ZcopyFallbacks"), stat_get(f, "ZcopyRxDirectBytes") };
+			    stat_get(f, "ZcopyFallbacks"), stat_get(f, "ZcopyRxDirectBytes"),
+			    stat_get(f, "ZcopyTxWriteBytes") };
 	return z;
 }
 
@@ -81,10 +84,66 @@ static struct zstats zs_delta(const struct fam *f, struct zstats a)
 	b.rx -= a.rx;
 	b.fb -= a.fb;
 	b.direct -= a.direct;
+	b.wr -= a.wr;
 	if (f->is_sdp)
-		diag("counters: ZcopyTxBytes +%lld, ZcopyRxBytes +%lld (+%lld direct), ZcopyFallbacks +%lld",
-		     b.tx, b.rx, b.direct, b.fb);
+		diag("counters: ZcopyTxBytes +%lld (+%lld write mode), ZcopyRxBytes +%lld (+%lld direct), ZcopyFallbacks +%lld",
+		     b.tx, b.wr, b.rx, b.direct, b.fb);
 	return b;
+}
+
+/* net.sdp.zcopy_mode of new connections: 0 both (read mode used), 1 read,
+ * 2 write (sdp only)
+ */
+#define MODE_SYSCTL	"/proc/sys/net/sdp/zcopy_mode"
+static int cur_mode, first_mode = -1;
+
+/* a test that ends early leaves the mode as it found it */
+static void mode_restore(void)
+{
+	FILE *fp = fopen(MODE_SYSCTL, "w");
+
+	if (fp) {
+		fprintf(fp, "%d\n", first_mode);
+		fclose(fp);
+	}
+}
+
+static int mode_set(const struct fam *f, int mode)
+{
+	int old = 0;
+	FILE *fp;
+
+	if (!f->is_sdp)
+		return 0;
+	fp = fopen(MODE_SYSCTL, "r");
+	if (!fp || fscanf(fp, "%d", &old) != 1)
+		FATAL("%s: cannot read it", MODE_SYSCTL);
+	fclose(fp);
+	if (first_mode < 0) {
+		first_mode = old;
+		atexit(mode_restore);
+	}
+	fp = fopen(MODE_SYSCTL, "w");
+	if (!fp)
+		FATAL("%s: %s", MODE_SYSCTL, errname(errno));
+	fprintf(fp, "%d\n", mode);
+	if (fclose(fp))
+		FATAL("%s = %d: %s", MODE_SYSCTL, mode, errname(errno));
+	cur_mode = mode;
+	diag("zcopy_mode %d (was %d)", mode, old);
+	return old;
+}
+
+/* write mode moves every zero-copy byte by RDMA WRITE, the others none */
+static void check_mode(const struct fam *f, const struct zstats *z)
+{
+	if (!f->is_sdp)
+		return;
+	if (cur_mode == 2 && z->wr != z->tx)
+		FAIL("zcopy_mode 2: ZcopyTxWriteBytes +%lld, ZcopyTxBytes +%lld: want equal",
+		     z->wr, z->tx);
+	if (cur_mode != 2 && z->wr)
+		FAIL("zcopy_mode %d: ZcopyTxWriteBytes +%lld, want 0", cur_mode, z->wr);
 }
 
 static int sysctl_thresh(void)
@@ -377,6 +436,7 @@ static void both_ways(const struct fam *f, int thresh, size_t len, unsigned idx)
 		if (z.rx != z.tx)
 			FAIL("ZcopyRxBytes +%lld != ZcopyTxBytes +%lld (both ends here)",
 			     z.rx, z.tx);
+		check_mode(f, &z);
 	}
 	close(c);
 	close(s);
@@ -1126,9 +1186,10 @@ static void direct_read(const struct fam *f, size_t len, size_t per, int fork_to
 		/* a reader waiting with room for all: every SrcAvail goes
 		 * straight to its buffer
 		 */
-		if (!per && !fork_too && z.direct != z.rx)
+		if ((!per || cur_mode == 2) && !fork_too && z.direct != z.rx)
 			FAIL("ZcopyRxDirectBytes +%lld, ZcopyRxBytes +%lld: want equal",
 			     z.direct, z.rx);
+		check_mode(f, &z);
 	}
 	close(c);
 	close(s);
@@ -1157,6 +1218,155 @@ TEST_DIFF_T(direct_read_fork, 240)
 {
 	direct_read(f, 8 * MIB, 0, 1);
 	expect_healthy(f);
+}
+
+/* ---- 10. write mode (net.sdp.zcopy_mode 2): SinkAvail / RDMA WRITE ---- */
+
+/* the integrity runs again with the receivers' buffers as the targets */
+TEST_DIFF_T(write_integrity, 900)
+{
+	size_t sizes[] = { PAGE + 1, MIB + 17, 8 * MIB,
+			   env_mib("SDP_BIG_MB", 64) << 20 };
+	int old = mode_set(f, 2);
+	unsigned i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		both_ways(f, 65536, sizes[i], i);
+	for (i = 0; i < 3; i++)
+		both_ways(f, 4096, sizes[i], i + 10);
+	mode_set(f, old);
+}
+
+/* read mode alone, offered by both ends: no byte by RDMA WRITE */
+TEST_DIFF_T(read_mode_only, 300)
+{
+	int old = mode_set(f, 1);
+
+	both_ways(f, 65536, 8 * MIB + 3, 20);
+	mode_set(f, old);
+}
+
+/* a reader blocked with room for all (or for 300 KiB per recv): each
+ * advertisement is written into whole; a fork meanwhile leaves the
+ * bytes in the parent
+ */
+TEST_DIFF_T(write_direct, 300)
+{
+	int old = mode_set(f, 2);
+
+	direct_read(f, 4 * MIB + 5, 0, 0);
+	direct_read(f, 2 * MIB, 300 << 10, 0);
+	direct_read(f, 8 * MIB, 0, 1);
+	expect_healthy(f);
+	mode_set(f, old);
+}
+
+struct blocked_recv {
+	int fd;
+	size_t len;
+	ssize_t r;
+	int err;
+	double t_start, t_end;
+	pid_t tid;
+};
+
+static void *blocked_recv_fn(void *arg)
+{
+	struct blocked_recv *b = arg;
+	char *buf = malloc(b->len);
+
+	b->t_start = mono_ms();
+	__atomic_store_n(&b->tid, syscall(SYS_gettid), __ATOMIC_RELEASE);
+	b->r = recv(b->fd, buf, b->len, 0);
+	b->err = b->r < 0 ? errno : 0;
+	b->t_end = mono_ms();
+	free(buf);
+	return b;
+}
+
+/* A large recv() with nothing to read, its buffer advertised (SinkAvail):
+ * SO_RCVTIMEO or a signal ends it as on TCP (SinkAvailCancel, answered),
+ * and the connection goes on, in write mode again.
+ */
+static void sink_cancel(const struct fam *f, int use_timeo)
+{
+	int old = mode_set(f, 2);
+	struct blocked_recv br;
+	struct sender sn;
+	struct receiver r;
+	struct zstats z0, z;
+	struct area a;
+	pthread_t th[2];
+	double t_sig = 0, dt;
+	size_t len = 4 * MIB;
+	int c, s;
+
+	pair_thresh(f, &c, &s, 64 << 10);
+	if (use_timeo) {
+		struct timeval tv = { 1, 0 };
+
+		SETUP_VAL("SO_RCVTIMEO", setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	} else {
+		struct sigaction sa = { 0 };
+
+		sa.sa_handler = on_alarm;	/* no SA_RESTART */
+		sigemptyset(&sa.sa_mask);
+		SETUP_VAL("sigaction", sigaction(SIGALRM, &sa, NULL), 0);
+	}
+	br = (struct blocked_recv){ .fd = s, .len = MIB };
+	pthread_create(&th[0], NULL, blocked_recv_fn, &br);
+	if (!use_timeo) {
+		while (!__atomic_load_n(&br.tid, __ATOMIC_ACQUIRE))
+			sleep_ms(5);
+		wait_blocked(br.tid, 200);
+		t_sig = mono_ms();
+		pthread_kill(th[0], SIGALRM);
+	}
+	pthread_join(th[0], NULL);
+	dt = br.t_end - (use_timeo ? br.t_start : t_sig);
+	obs("recv with nothing sent: %zd %s", br.r, br.r < 0 ? errname(br.err) : "");
+	EXPECT_TRUE(use_timeo ? "recv: -1 EAGAIN" : "recv: -1 EINTR",
+		    br.r == -1 && br.err == (use_timeo ? EAGAIN : EINTR));
+	if (use_timeo)
+		EXPECT_TRUE("returned after about the 1 s timeout",
+			    dt >= 900 && dt < 1000 + scaled_ms(6000));
+	else
+		EXPECT_TRUE("returned soon after the signal", dt < scaled_ms(6000));
+	if (use_timeo) {
+		struct timeval tv = { 0, 0 };
+
+		SETUP_VAL("SO_RCVTIMEO 0", setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	}
+	/* the connection goes on: 4 MiB, intact, in write mode again */
+	area_new(&a, len, 99);
+	pattern_fill(67, 0, a.p, len);
+	sn = (struct sender){ .fd = c, .p = a.p, .len = len, .shut_wr = 1 };
+	r = (struct receiver){ .fd = s, .seed = 67 };
+	z0 = zs_get(f);
+	pthread_create(&th[1], NULL, receiver_fn, &r);
+	pthread_create(&th[0], NULL, sender_fn, &sn);
+	pthread_join(th[0], NULL);
+	pthread_join(th[1], NULL);
+	EXPECT_TRUE("then 4 MiB arrive intact, then EOF",
+		    sn.sent == (ssize_t)len && r.got == len && r.bad < 0 && r.eof);
+	z = zs_delta(f, z0);
+	if (f->is_sdp && z.wr <= 0)
+		FAIL("no RDMA WRITE after the cancel: ZcopyTxWriteBytes +%lld", z.wr);
+	check_mode(f, &z);
+	close(c);
+	close(s);
+	area_free(&a);
+	mode_set(f, old);
+}
+
+TEST_DIFF_T(sink_cancel_rcvtimeo, 180)
+{
+	sink_cancel(f, 1);
+}
+
+TEST_DIFF_T(sink_cancel_signal, 180)
+{
+	sink_cancel(f, 0);
 }
 
 int main(int argc, char **argv)
