@@ -5,7 +5,8 @@
 # dat/rs.dat:  size rsockets1 rsockets2                (MiB/s)
 # dat/lat.dat: "case" SDP TCP verbs rsockets   (round trip, us: median; rsockets: mean)
 # dat/zc.dat:  size bcopy zcopy ib_read_bw ib_write_bw (MiB/s) then CPU s/GiB:
-#              sender bcopy, zcopy, receiver bcopy, zcopy, guest bcopy, zcopy
+#              sender bcopy, zcopy, receiver bcopy, zcopy, guest bcopy, zcopy,
+#              then write-mode zero copy (MiB/s)
 #              (one guest; plotted only with -e "zc=1")
 # Writes outdir/bw.png, outdir/lat.png and (zc=1) outdir/zcopy.png.
 if (!exists("dat")) dat = "build/bench"
@@ -67,7 +68,7 @@ if (exists("zc") && zc) {
 	set terminal pngcairo size 1200,900 font "sans,11" noenhanced
 	set datafile missing "NaN"
 	set output outdir."/zcopy.png"
-	set multiplot layout 2,1 title "SDP read-mode zero copy vs bcopy, one guest (QEMU TCG, rxe)"
+	set multiplot layout 2,1 title "SDP zero copy (read and write mode) vs bcopy, one guest (QEMU TCG, rxe)"
 	set logscale x 2
 	set xrange [3000:23000000]
 	set lmargin 10
@@ -79,7 +80,8 @@ if (exists("zc") && zc) {
 	set ylabel "MiB/s"
 	set yrange [0:*]
 	plot dat."/zc.dat" using 1:2 with linespoints lc rgb "#d62728" lw 2 pt 7 title "SDP bcopy (thresh 0)", \
-	     ''           using 1:3 with linespoints lc rgb "#ff7f0e" lw 2 pt 5 title "SDP zero copy (thresh 4K)", \
+	     ''           using 1:3 with linespoints lc rgb "#ff7f0e" lw 2 pt 5 title "SDP zero copy, read mode (thresh 4K)", \
+	     ''           using 1:12 with linespoints lc rgb "#8c564b" lw 2 pt 13 title "SDP zero copy, write mode (thresh 4K)", \
 	     ''           using 1:4 with linespoints lc rgb "#2ca02c" lw 2 pt 9 title "ib_read_bw -R", \
 	     ''           using 1:5 with linespoints lc rgb "#2ca02c" lw 2 pt 8 dt 2 title "ib_write_bw -R"
 	set ylabel "CPU s per GiB (log scale)"

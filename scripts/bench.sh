@@ -150,14 +150,18 @@ else
 		say "sdpperf $fam: memory of 64 idle connections"
 		$P -c $SDP_PEER -f $fam -o json -t mem -n 64
 	done
-	# read-mode zero copy against bcopy, per size one after the other (the
-	# client's SDP_ZCOPY_THRESH: 0 = bcopy only; 4096 = every send here)
+	# zero copy against bcopy, per size one after the other (the client's
+	# SDP_ZCOPY_THRESH: 0 = bcopy only; 4096 = every send here), read mode
+	# (net.sdp.zcopy_mode 0: both offered, read used), then write mode (2)
 	if [ "$ROLE" = single ]; then
-		say "sdpperf sdp: bw bcopy (-Z 0) and read-mode zero copy (-Z 4096), sizes $BENCH_ZC_SIZES, ${D}s each"
+		say "sdpperf sdp: bw bcopy (-Z 0), read-mode and write-mode zero copy (-Z 4096), sizes $BENCH_ZC_SIZES, ${D}s each"
 		for s in $(echo $BENCH_ZC_SIZES | tr , ' '); do
 			for z in 0 4096; do
 				$P -c $SDP_PEER -f sdp -o json -t bw -m $s -d $D -Z $z
 			done
+			echo 2 >/proc/sys/net/sdp/zcopy_mode
+			$P -c $SDP_PEER -f sdp -o json -t bw -m $s -d $D -Z 4096
+			echo 0 >/proc/sys/net/sdp/zcopy_mode
 		done
 	fi
 	# one server socket, 1/16/256 associations; tcp: SCTP one-to-many. After
@@ -456,9 +460,12 @@ for mode, g, cli in (("one", 1, 1), ("two", 2, 2)):
     modes[mode] = m
 
 # ---- lookups ----
-def sp(m, fam, test, size=None, key=None, poll=False, assocs=None, zc=None):
+def sp(m, fam, test, size=None, key=None, poll=False, assocs=None, zc=None, write=False):
     for r in m["sdpperf"]:
         if (r.get("recv_poll_usec", 0) > 0) != poll:
+            continue
+        # write: the runs with net.sdp.zcopy_mode 2 (write mode only)
+        if (r.get("zcopy_mode", 0) == 2) != write:
             continue
         # zc: the runs with sdpperf -Z zc; None: those without -Z
         if r.get("zcopy_opt", -1) != (-1 if zc is None else zc):
@@ -565,8 +572,8 @@ def zc_rows(m):
     rows = []
     for s in ZC_SIZES:
         r = {"size": s}
-        for lab, z in (("bcopy", 0), ("zcopy", 4096)):
-            x = sp(m, "sdp", "bw", s, zc=z)
+        for lab, z, w in (("bcopy", 0, False), ("zcopy", 4096, False), ("write", 4096, True)):
+            x = sp(m, "sdp", "bw", s, zc=z, write=w)
             if isinstance(x, dict) and x.get("bytes"):
                 b = x["bytes"]
                 r[lab] = {"MiBps": x["MiBps"], "bytes": b,
@@ -576,13 +583,14 @@ def zc_rows(m):
                           "zcopy_thresh": x.get("zcopy_thresh"),
                           "zcopy_tx_bytes": x.get("zcopy_tx_bytes"),
                           "zcopy_fallbacks": x.get("zcopy_fallbacks"),
+                          "zcopy_tx_write_bytes": x.get("zcopy_tx_write_bytes"),
                           "zcopy_share": x["zcopy_tx_bytes"] / b
                           if num(x.get("zcopy_tx_bytes")) and x["zcopy_tx_bytes"] >= 0 else None}
             else:
                 r[lab] = x
         r["ib_read_bw"] = pt(m, "ib_read_bw", s, "MiBps")
         r["ib_write_bw"] = pt(m, "ib_write_bw", s, "MiBps")
-        if any(isinstance(r[k], dict) for k in ("bcopy", "zcopy")) or num(r["ib_read_bw"]):
+        if any(isinstance(r[k], dict) for k in ("bcopy", "zcopy", "write")) or num(r["ib_read_bw"]):
             rows.append(r)
     return rows
 
@@ -593,23 +601,32 @@ def zc_table(m):
     def g(r, lab, key):
         x = r[lab]
         return x.get(key) if isinstance(x, dict) else x
-    out = ["**Zero copy (read mode) vs bcopy** (one guest; sdpperf bw, client SDP_ZCOPY_THRESH 0 = bcopy, "
-           "4096 = read-mode zero copy; CPU s/GiB: CPU seconds per GiB moved, sender = client process, "
+    out = ["**Zero copy (read mode, write mode) vs bcopy** (one guest; sdpperf bw, client SDP_ZCOPY_THRESH 0 = bcopy, "
+           "4096 = zero copy, read mode (net.sdp.zcopy_mode 0) and write mode (zcopy_mode 2); CPU s/GiB: CPU seconds per GiB moved, sender = client process, "
            "receiver = server process (getrusage), guest = whole guest's non-idle time)\n",
            "| size | bcopy MiB/s | zcopy MiB/s | ib_read_bw MiB/s | ib_write_bw MiB/s | zcopy/ib_read | zcopy/bcopy "
            "| sender s/GiB bcopy | sender s/GiB zcopy | receiver s/GiB bcopy | receiver s/GiB zcopy "
-           "| guest s/GiB bcopy | guest s/GiB zcopy | zcopy share (ZcopyTxBytes/bytes) |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "| guest s/GiB bcopy | guest s/GiB zcopy | zcopy share (ZcopyTxBytes/bytes) "
+           "| write-mode MiB/s | write/ib_write | write/read | sender s/GiB write | receiver s/GiB write "
+           "| write share (ZcopyTxWriteBytes/bytes) |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         zb, bb = g(r, "zcopy", "MiBps"), g(r, "bcopy", "MiBps")
         share = g(r, "zcopy", "zcopy_share")
-        out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        wb = g(r, "write", "MiBps")
+        wbytes, wwr = g(r, "write", "bytes"), g(r, "write", "zcopy_tx_write_bytes")
+        wshare = wwr / wbytes if num(wbytes) and wbytes and num(wwr) and wwr >= 0 else None
+        out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s "
+                   "| %s | %s | %s | %s | %s | %s |" % (
             hsize(r["size"]), fmt(bb), fmt(zb), fmt(r["ib_read_bw"]), fmt(r["ib_write_bw"]),
             fmt(ratio(zb, r["ib_read_bw"])), fmt(ratio(zb, bb)),
             fmt(g(r, "bcopy", "sender_s_per_GiB")), fmt(g(r, "zcopy", "sender_s_per_GiB")),
             fmt(g(r, "bcopy", "receiver_s_per_GiB")), fmt(g(r, "zcopy", "receiver_s_per_GiB")),
             fmt(g(r, "bcopy", "guest_s_per_GiB")), fmt(g(r, "zcopy", "guest_s_per_GiB")),
-            "%.0f%%" % (100 * share) if num(share) else fmt(share)))
+            "%.0f%%" % (100 * share) if num(share) else fmt(share),
+            fmt(wb), fmt(ratio(wb, r["ib_write_bw"])), fmt(ratio(wb, zb)),
+            fmt(g(r, "write", "sender_s_per_GiB")), fmt(g(r, "write", "receiver_s_per_GiB")),
+            "%.0f%%" % (100 * wshare) if num(wshare) else fmt(wshare)))
     bz = [g(r, "bcopy", "zcopy_tx_bytes") for r in rows]
     fb = [g(r, "zcopy", "zcopy_fallbacks") for r in rows]
     out.append("\nZcopyTxBytes during the bcopy runs: %s; ZcopyFallbacks during the zcopy runs: %s "
@@ -682,7 +699,7 @@ meta = {
               "ns_per_byte": "CPU ns per byte moved: processes = getrusage of client+server; whole guest(s) = non-idle /proc/stat time",
               "memory": "/proc/meminfo: max(MemFree drop, Slab growth) over 64 idle connections, both ends, per connection",
               "seqpacket": "messages/s received by the one server socket (SOCK_SEQPACKET, one-to-many) while the client sent, from 1/16/256 associations, 64 B, round-robin MSG_DONTWAIT sends, MSG_EOR and the SNDRCV cmsg checked on each; tcp = SCTP (IPPROTO_SCTP); memory per association as memory, over 256 idle associations",
-              "zcopy": "one guest: sdpperf bw with the client's SDP_ZCOPY_THRESH 0 (bcopy) and 4096 (read-mode zero copy); s_per_GiB = CPU seconds per 2^30 bytes moved: sender = client process, receiver = server process (getrusage user+sys), guest = non-idle /proc/stat time of the guest; zcopy_share = ZcopyTxBytes delta / bytes",
+              "zcopy": "one guest: sdpperf bw with the client's SDP_ZCOPY_THRESH 0 (bcopy) and 4096 (zero copy: 'zcopy' read mode with net.sdp.zcopy_mode 0, 'write' write mode with zcopy_mode 2); s_per_GiB = CPU seconds per 2^30 bytes moved: sender = client process, receiver = server process (getrusage user+sys), guest = non-idle /proc/stat time of the guest; zcopy_share = ZcopyTxBytes delta / bytes",
               "maxconn": "one guest: connections (client and server in the guest, 1 byte echoed on each) held at once until a call fails, the cap (4096) or MemAvailable < 192 MiB"},
 }
 res = {"meta": meta, "modes": modes, "summary": summary,
@@ -710,7 +727,7 @@ with open(os.path.join(work, "bw.dat"), "w") as f:
                 vals.append("%.4f" % x if num(x) and x > 0 else "NaN")
         f.write("%d %s\n" % (s, " ".join(vals)))
 with open(os.path.join(work, "zc.dat"), "w") as f:
-    f.write("# size bcopy zcopy ib_read_bw ib_write_bw (MiB/s, one guest) sender_bcopy sender_zcopy receiver_bcopy receiver_zcopy guest_bcopy guest_zcopy (CPU s/GiB)\n")
+    f.write("# size bcopy zcopy ib_read_bw ib_write_bw (MiB/s, one guest) sender_bcopy sender_zcopy receiver_bcopy receiver_zcopy guest_bcopy guest_zcopy (CPU s/GiB) write (MiB/s)\n")
     for r in (zc_rows(modes["one"]) if "one" in modes else []):
         def v(lab, key):
             x = r[lab]
@@ -718,7 +735,8 @@ with open(os.path.join(work, "zc.dat"), "w") as f:
         vals = [v("bcopy", "MiBps"), v("zcopy", "MiBps"), r["ib_read_bw"], r["ib_write_bw"],
                 v("bcopy", "sender_s_per_GiB"), v("zcopy", "sender_s_per_GiB"),
                 v("bcopy", "receiver_s_per_GiB"), v("zcopy", "receiver_s_per_GiB"),
-                v("bcopy", "guest_s_per_GiB"), v("zcopy", "guest_s_per_GiB")]
+                v("bcopy", "guest_s_per_GiB"), v("zcopy", "guest_s_per_GiB"),
+                v("write", "MiBps")]
         f.write("%d %s\n" % (r["size"], " ".join("%.4f" % x if num(x) and x > 0 else "NaN" for x in vals)))
 with open(os.path.join(work, "rs.dat"), "w") as f:
     f.write("# size rsockets1 rsockets2\n")

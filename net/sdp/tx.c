@@ -293,14 +293,16 @@ void sdp_conn_push(struct sdp_conn *conn, bool force)
 	while (conn->tx_unposted) {
 		struct sdp_buf *b = &conn->tx_ring[conn->tx_post];
 
+		/* bytes the peer's SinkAvail did not count on: give it back
+		 * (before the credit check: the answer may take a credit)
+		 */
+		if (conn->zt.snk_valid)
+			sdp_zc_snk_refuse(conn);
 		if (conn->tx_credits <= SDP_CONTROL_CREDITS) {
 			SDP_STAT_INC(conn->sk, SDP_STAT_CREDIT_STALLS);
 			sdp_conn_persist(conn);
 			break;
 		}
-		/* bytes the peer's SinkAvail did not count on */
-		if (conn->zt.snk_valid)
-			sdp_zc_snk_refuse(conn);
 		if (sdp_post(conn, b, SDP_MID_DATA,
 			     (b->oob ? SDP_F_OOB_PRES : 0) |
 			     (b->eor ? SDP_F_EOR : 0))) {

@@ -51,11 +51,12 @@
  *
  * -Z BYTES sets SDP_ZCOPY_THRESH (SOL_SDP) on the client's SDP data sockets
  * (bw, mconn, lat, echo; 0 = bcopy only): sends of at least BYTES go by
- * read-mode zero copy. bw and mconn report the socket's threshold
- * ("zcopy_thresh", -1 for TCP; "zcopy_opt": -Z, -1 if not given) and the
- * deltas of the client machine's /proc/net/sdp_stats over the test
- * (ZcopyTxBytes, ZcopyRxBytes, ZcopyFallbacks, BcopyTxBytes,
- * ZcopyRxDirectBytes), which show whether zero copy was used. The bw and
+ * zero copy (read or write mode: net.sdp.zcopy_mode). bw and mconn report
+ * the socket's threshold ("zcopy_thresh", -1 for TCP; "zcopy_opt": -Z, -1
+ * if not given), the client machine's net.sdp.zcopy_mode ("zcopy_mode")
+ * and the deltas of its /proc/net/sdp_stats over the test (ZcopyTxBytes,
+ * ZcopyRxBytes, ZcopyFallbacks, BcopyTxBytes, ZcopyRxDirectBytes,
+ * ZcopyTxWriteBytes), which show whether zero copy was used. The bw and
  * mconn server reads a whole message per recv (at least 256 KiB), so a
  * message of at least the server's threshold (the sysctl) is read by RDMA
  * READ straight into its buffer (ZcopyRxDirectBytes; in one guest the
@@ -333,11 +334,15 @@ static void mem_settle(void)
 	}
 }
 
-/* net.sdp.recv_poll_usec now (SDP's busy poll in recv), -1 if not there */
-static int recv_poll_usec(void)
+/* an integer sysctl of net.sdp now, -1 if not there */
+static int sdp_sysctl(const char *name)
 {
-	FILE *f = fopen("/proc/sys/net/sdp/recv_poll_usec", "r");
+	char path[96];
+	FILE *f;
 	int v = -1;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/sdp/%s", name);
+	f = fopen(path, "r");
 
 	if (f) {
 		if (fscanf(f, "%d", &v) != 1)
@@ -349,7 +354,7 @@ static int recv_poll_usec(void)
 
 /* the zero-copy and bcopy counters of /proc/net/sdp_stats (-1: not there) */
 struct zc_stats {
-	long long ztx, zrx, zfb, btx, zrd;
+	long long ztx, zrx, zfb, btx, zrd, zwr;
 };
 
 static void zc_stats(struct zc_stats *z)
@@ -357,13 +362,14 @@ static void zc_stats(struct zc_stats *z)
 	char line[128];
 	FILE *f = fopen("/proc/net/sdp_stats", "r");
 
-	z->ztx = z->zrx = z->zfb = z->btx = z->zrd = -1;
+	z->ztx = z->zrx = z->zfb = z->btx = z->zrd = z->zwr = -1;
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
 		sscanf(line, "ZcopyTxBytes %lld", &z->ztx);
 		sscanf(line, "ZcopyRxBytes %lld", &z->zrx);
 		sscanf(line, "ZcopyRxDirectBytes %lld", &z->zrd);
+		sscanf(line, "ZcopyTxWriteBytes %lld", &z->zwr);
 		sscanf(line, "ZcopyFallbacks %lld", &z->zfb);
 		sscanf(line, "BcopyTxBytes %lld", &z->btx);
 	}
@@ -1475,12 +1481,15 @@ static void stream_result(struct test_ctx *t, const char *test, size_t size,
 		 "\"cpu_client_s\":%.3f,\"cpu_server_s\":%.3f,\"cpu_sys_s\":%.3f,"
 		 "\"ns_per_byte_proc\":%.3f,\"ns_per_byte_sys\":%.3f,\"same_host\":%s,"
 		 "\"zcopy_opt\":%lld,\"zcopy_thresh\":%d,\"zcopy_tx_bytes\":%lld,\"zcopy_rx_bytes\":%lld,"
-		 "\"zcopy_fallbacks\":%lld,\"bcopy_tx_bytes\":%lld,\"zcopy_rx_direct_bytes\":%lld}",
+		 "\"zcopy_fallbacks\":%lld,\"bcopy_tx_bytes\":%lld,\"zcopy_rx_direct_bytes\":%lld,"
+		 "\"zcopy_mode\":%d,\"zcopy_tx_write_bytes\":%lld}",
 		 opt.fam_name, test, size, nconn, el, bytes, mibps, cpu, scpu,
 		 sysbusy, nspb_proc, nspb_sys, t->same_host ? "true" : "false",
 		 opt.zcopy, zthresh, zc_delta(z0->ztx, z1.ztx), zc_delta(z0->zrx, z1.zrx),
 		 zc_delta(z0->zfb, z1.zfb), zc_delta(z0->btx, z1.btx),
-		 zc_delta(z0->zrd, z1.zrd));
+		 zc_delta(z0->zrd, z1.zrd),
+		 opt.family == AF_INET ? -1 : sdp_sysctl("zcopy_mode"),
+		 zc_delta(z0->zwr, z1.zwr));
 	snprintf(r.human, sizeof(r.human),
 		 "%-4s %-9s size %-8zu conns %-3d %6.2f s %12lld B %9.2f MiB/s  cpu %7.2f ns/B (client %.2fs server %.2fs) machine %7.2f ns/B  zcopy_thresh %d: zcopy %lld B, bcopy %lld B, %lld fallbacks",
 		 opt.fam_name, test, size, nconn, el, bytes, mibps, nspb_proc,
@@ -1642,7 +1651,7 @@ static void test_lat(size_t size)
 			 ns ? s[ns - 1] : 0, cpu, scpu, sysb,
 			 ns ? (cpu + scpu) * 1e6 / ns : 0,
 			 t.same_host ? "true" : "false",
-			 opt.family == AF_INET ? 0 : recv_poll_usec());
+			 opt.family == AF_INET ? 0 : sdp_sysctl("recv_poll_usec"));
 		snprintf(res.human, sizeof(res.human),
 			 "%-4s %-9s size %-8zu %7zu round trips  mean %9.1f us  p50 %9.1f us  p99 %9.1f us  cpu %.1f us/rt",
 			 opt.fam_name, "lat", size, ns, mean, p50, p99,
