@@ -56,6 +56,43 @@ static void sdp_zc_reg_done(struct ib_cq *cq, struct ib_wc *wc)
 	}
 }
 
+/* a signalled fast registration of @mr with @access (the remote key
+ * when the peer is to use it, else the local one)
+ */
+static void sdp_zc_reg_wr(struct ib_reg_wr *reg, struct ib_mr *mr,
+			  struct ib_cqe *cqe, int access)
+{
+	memset(reg, 0, sizeof(*reg));
+	cqe->done = sdp_zc_reg_done;
+	reg->wr.opcode = IB_WR_REG_MR;
+	reg->wr.wr_cqe = cqe;
+	reg->wr.send_flags = IB_SEND_SIGNALED;
+	reg->mr = mr;
+	reg->key = access & (IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_WRITE) ?
+		   mr->rkey : mr->lkey;
+	reg->access = access;
+}
+
+/* one signalled RDMA READ or WRITE of @len bytes between the start of
+ * our registered @mr and the peer's @addr / @rkey
+ */
+static void sdp_zc_rdma_wr(struct ib_rdma_wr *wr, struct ib_sge *sge,
+			   enum ib_wr_opcode op, struct ib_cqe *cqe,
+			   const struct ib_mr *mr, u32 len, u64 addr, u32 rkey)
+{
+	memset(wr, 0, sizeof(*wr));
+	sge->addr = mr->iova;
+	sge->length = len;
+	sge->lkey = mr->lkey;
+	wr->wr.opcode = op;
+	wr->wr.wr_cqe = cqe;
+	wr->wr.send_flags = IB_SEND_SIGNALED;
+	wr->wr.sg_list = sge;
+	wr->wr.num_sge = 1;
+	wr->remote_addr = addr;
+	wr->rkey = rkey;
+}
+
 /* unmap, unpin, unregister: the peer no longer reads (it answered, or
  * the QP is gone)
  */
@@ -136,14 +173,7 @@ static ssize_t sdp_zc_map(struct sdp_conn *conn, struct msghdr *msg,
 	if (ib_map_mr_sg(zt->mr, zt->sgt.sgl, zt->nents, NULL, PAGE_SIZE) !=
 	    zt->nents)
 		goto fail;
-	zt->reg_cqe.done = sdp_zc_reg_done;
-	memset(reg, 0, sizeof(*reg));
-	reg->wr.opcode = IB_WR_REG_MR;
-	reg->wr.wr_cqe = &zt->reg_cqe;
-	reg->wr.send_flags = IB_SEND_SIGNALED;
-	reg->mr = zt->mr;
-	reg->key = access ? zt->mr->rkey : zt->mr->lkey;
-	reg->access = access;
+	sdp_zc_reg_wr(reg, zt->mr, &zt->reg_cqe, access);
 	return n;
 fail:
 	sdp_zc_tx_release(conn);
@@ -748,8 +778,8 @@ ssize_t sdp_zc_rx_user(struct sdp_conn *conn, struct msghdr *msg, size_t len)
 	struct sdp_zc_rx *zr = &conn->zr;
 	struct sock *sk = conn->sk;
 	const struct ib_send_wr *bad;
-	struct ib_reg_wr reg = {};
-	struct ib_rdma_wr rd = {};
+	struct ib_reg_wr reg;
+	struct ib_rdma_wr rd;
 	struct ib_sge sge;
 	unsigned long addr;
 	size_t seg;
@@ -769,25 +799,11 @@ ssize_t sdp_zc_rx_user(struct sdp_conn *conn, struct msghdr *msg, size_t len)
 		SDP_STAT_INC(sk, SDP_STAT_ZCOPY_FALLBACKS);
 		return 0;
 	}
-	zr->ureg_cqe.done = sdp_zc_reg_done;
-	reg.wr.opcode = IB_WR_REG_MR;
-	reg.wr.wr_cqe = &zr->ureg_cqe;
-	reg.wr.send_flags = IB_SEND_SIGNALED;
-	reg.wr.next = &rd.wr;
-	reg.mr = zr->umr;
-	reg.key = zr->umr->lkey;
-	reg.access = IB_ACCESS_LOCAL_WRITE;
-	sge.addr = zr->umr->iova;
-	sge.length = n;
-	sge.lkey = zr->umr->lkey;
+	sdp_zc_reg_wr(&reg, zr->umr, &zr->ureg_cqe, IB_ACCESS_LOCAL_WRITE);
 	zr->urd_cqe.done = sdp_zc_user_done;
-	rd.wr.opcode = IB_WR_RDMA_READ;
-	rd.wr.wr_cqe = &zr->urd_cqe;
-	rd.wr.send_flags = IB_SEND_SIGNALED;
-	rd.wr.sg_list = &sge;
-	rd.wr.num_sge = 1;
-	rd.remote_addr = zr->addr;
-	rd.rkey = zr->rkey;
+	sdp_zc_rdma_wr(&rd, &sge, IB_WR_RDMA_READ, &zr->urd_cqe, zr->umr, n,
+		       zr->addr, zr->rkey);
+	reg.wr.next = &rd.wr;
 	zr->user = true;
 	zr->user_done = false;
 	zr->user_len = n;
@@ -964,7 +980,7 @@ ssize_t sdp_zc_write(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 	struct sdp_zc_tx *zt = &conn->zt;
 	struct sock *sk = conn->sk;
 	const struct ib_send_wr *bad;
-	struct ib_rdma_wr wr = {};
+	struct ib_rdma_wr wr;
 	struct ib_reg_wr reg;
 	struct ib_sge sge;
 	int err, status;
@@ -992,17 +1008,9 @@ ssize_t sdp_zc_write(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 		SDP_STAT_INC(sk, SDP_STAT_ZCOPY_FALLBACKS);
 		return 0;
 	}
-	sge.addr = zt->mr->iova;
-	sge.length = n;
-	sge.lkey = zt->mr->lkey;
 	zt->wr_cqe.done = sdp_zc_write_done;
-	wr.wr.opcode = IB_WR_RDMA_WRITE;
-	wr.wr.wr_cqe = &zt->wr_cqe;
-	wr.wr.send_flags = IB_SEND_SIGNALED;
-	wr.wr.sg_list = &sge;
-	wr.wr.num_sge = 1;
-	wr.remote_addr = zt->snk_addr;
-	wr.rkey = zt->snk_rkey;
+	sdp_zc_rdma_wr(&wr, &sge, IB_WR_RDMA_WRITE, &zt->wr_cqe, zt->mr, n,
+		       zt->snk_addr, zt->snk_rkey);
 	reg.wr.next = &wr.wr;
 	zt->len = n;
 	zt->busy = true;
@@ -1145,7 +1153,7 @@ ssize_t sdp_zc_sink(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 	int thresh = READ_ONCE(sdp_sk(conn->sk)->zcopy_thresh);
 	struct sdp_zc_rx *zr = &conn->zr;
 	struct sock *sk = conn->sk;
-	struct ib_reg_wr reg = {};
+	struct ib_reg_wr reg;
 	struct sdp_msg m = {};
 	unsigned long addr;
 	u32 n, written;
@@ -1156,26 +1164,13 @@ ssize_t sdp_zc_sink(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 	/* the SinkAvail must go once the buffer is registered */
 	if (n < (u32)thresh || !sdp_can_send_ext(conn, true))
 		return 0;
-	if (sdp_zc_user_map(conn, addr, &n)) {
-		sdp_zc_user_release(conn);
-		zr->adv_resume = conn->rcv_nxt + thresh;
-		SDP_STAT_INC(sk, SDP_STAT_ZCOPY_FALLBACKS);
-		return 0;
-	}
+	if (sdp_zc_user_map(conn, addr, &n))
+		goto fallback;
 	zr->user = true;	/* the pages are held: teardown releases */
-	zr->ureg_cqe.done = sdp_zc_reg_done;
-	reg.wr.opcode = IB_WR_REG_MR;
-	reg.wr.wr_cqe = &zr->ureg_cqe;
-	reg.wr.send_flags = IB_SEND_SIGNALED;
-	reg.mr = zr->umr;
-	reg.key = zr->umr->rkey;
-	reg.access = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE;
-	if (ib_post_send(conn->qp, &reg.wr, NULL)) {
-		sdp_zc_user_release(conn);
-		zr->adv_resume = conn->rcv_nxt + thresh;
-		SDP_STAT_INC(sk, SDP_STAT_ZCOPY_FALLBACKS);
-		return 0;
-	}
+	sdp_zc_reg_wr(&reg, zr->umr, &zr->ureg_cqe,
+		      IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE);
+	if (ib_post_send(conn->qp, &reg.wr, NULL))
+		goto fallback;
 	m.mid = SDP_MID_SINKAVAIL;
 	m.size = n;
 	m.rkey = zr->umr->rkey;
@@ -1204,6 +1199,12 @@ ssize_t sdp_zc_sink(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 	sdp_stat_add(sk, SDP_STAT_ZCOPY_RX_BYTES, written);
 	sdp_stat_add(sk, SDP_STAT_ZCOPY_RX_DIRECT_BYTES, written);
 	return written;
+fallback:
+	/* nothing advertised; not again before more bytes came by bcopy */
+	sdp_zc_user_release(conn);
+	zr->adv_resume = conn->rcv_nxt + thresh;
+	SDP_STAT_INC(sk, SDP_STAT_ZCOPY_FALLBACKS);
+	return 0;
 }
 
 /* A write-mode message: 0 when handled, 1 when it is not one, -EBADMSG /
