@@ -152,16 +152,23 @@ else
 	done
 	# zero copy against bcopy, per size one after the other (the client's
 	# SDP_ZCOPY_THRESH: 0 = bcopy only; 4096 = every send here), read mode
-	# (net.sdp.zcopy_mode 0: both offered, read used), then write mode (2)
+	# (net.sdp.zcopy_mode 0: both offered, read used), then write mode (2,
+	# with the server's threshold at 4096 too)
 	if [ "$ROLE" = single ]; then
 		say "sdpperf sdp: bw bcopy (-Z 0), read-mode and write-mode zero copy (-Z 4096), sizes $BENCH_ZC_SIZES, ${D}s each"
 		for s in $(echo $BENCH_ZC_SIZES | tr , ' '); do
 			for z in 0 4096; do
 				$P -c $SDP_PEER -f sdp -o json -t bw -m $s -d $D -Z $z
 			done
+			# write mode: the server's reader advertises its buffer
+			# when its threshold (the sysctl, taken by its listener
+			# at socket()) is at most the bytes it asks for
+			zt=$(cat /proc/sys/net/sdp/zcopy_thresh)
 			echo 2 >/proc/sys/net/sdp/zcopy_mode
+			echo 4096 >/proc/sys/net/sdp/zcopy_thresh
 			$P -c $SDP_PEER -f sdp -o json -t bw -m $s -d $D -Z 4096
 			echo 0 >/proc/sys/net/sdp/zcopy_mode
+			echo "$zt" >/proc/sys/net/sdp/zcopy_thresh
 		done
 	fi
 	# one server socket, 1/16/256 associations; tcp: SCTP one-to-many. After

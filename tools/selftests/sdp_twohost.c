@@ -22,6 +22,9 @@
  * c2s bytes and EOF a 48-byte trailer { sha256 of what it received,
  * be64 first bad offset or ~0, be64 bytes received }, then it closes.
  * quit: the server answers "BYE!" and its serve loop for that family ends.
+ * xfer_zc (3): as xfer, but both ends set SDP_ZCOPY_THRESH to 64 KiB (SDP)
+ * and send and receive in chunks of up to 1 MiB, so that zero copy moves
+ * most of the bytes.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -41,6 +44,8 @@
 #define MAGIC		0x53445054u	/* "SDPT" */
 #define OP_XFER		1
 #define OP_QUIT		2
+#define OP_XFER_ZC	3	/* xfer, SDP_ZCOPY_THRESH 64 KiB, chunks to 1 MiB */
+#define ZC_THRESH	65536
 #define HDR_LEN		32
 #define TRAILER_LEN	48
 
@@ -154,7 +159,7 @@ static void *serve_conn(void *arg)
 		ok = send_all(fd, "BYE!", 4, 0) == 4;
 		quit = 1;
 		retries = (long)get64(hdr + 8);
-	} else if (op == OP_XFER) {
+	} else if (op == OP_XFER || op == OP_XFER_ZC) {
 		struct xfer tx = { 0 }, rx = { 0 };
 		pthread_t th;
 
@@ -166,6 +171,11 @@ static void *serve_conn(void *arg)
 		tx.seed = rx.seed + 1;
 		tx.len = get64(hdr + 24);
 		tx.maxchunk = 64 << 10;
+		if (op == OP_XFER_ZC) {
+			if (sv->f->is_sdp)
+				set_int_opt(fd, SOL_SDP, SDP_ZCOPY_THRESH, ZC_THRESH);
+			rx.maxchunk = tx.maxchunk = 1 << 20;
+		}
 		pthread_create(&th, NULL, xfer_send_thread, &tx);
 		xfer_recv(&rx);
 		pthread_join(th, NULL);
@@ -325,6 +335,7 @@ struct client_xfer {
 	/* results */
 	int ok;
 	char why[256];
+	int zc;			/* OP_XFER_ZC */
 };
 
 static void client_xfer(struct client_xfer *cx)
@@ -341,7 +352,7 @@ static void client_xfer(struct client_xfer *cx)
 	cx->ok = 0;
 	v = htonl(MAGIC);
 	memcpy(hdr, &v, 4);
-	v = htonl(OP_XFER);
+	v = htonl(cx->zc ? OP_XFER_ZC : OP_XFER);
 	memcpy(hdr + 4, &v, 4);
 	put64(hdr + 8, seed);
 	put64(hdr + 16, cx->c2s);
@@ -359,6 +370,11 @@ static void client_xfer(struct client_xfer *cx)
 	rx.seed = seed + 1;
 	rx.len = cx->s2c;
 	rx.maxchunk = 100 << 10;
+	if (cx->zc) {
+		if (cx->f->is_sdp)
+			set_int_opt(fd, SOL_SDP, SDP_ZCOPY_THRESH, ZC_THRESH);
+		tx.maxchunk = rx.maxchunk = 1 << 20;
+	}
 	pthread_create(&th, NULL, xfer_send_thread, &tx);
 	xfer_recv(&rx);
 	pthread_join(th, NULL);
@@ -452,16 +468,22 @@ static void session_end(struct session *ss, const struct fam *f)
 	EXPECT_TRUE("no server connection left hanging", ss->sv.active == 0);
 }
 
-static void one_xfer(const struct fam *f, uint16_t port, const char *label,
-		     uint64_t c2s, uint64_t s2c)
+static void xfer_as(const struct fam *f, uint16_t port, const char *label,
+		    uint64_t c2s, uint64_t s2c, int zc)
 {
-	struct client_xfer cx = { f, port, c2s, s2c, 0, "" };
+	struct client_xfer cx = { f, port, c2s, s2c, 0, "", zc };
 	double t0 = mono_ms();
 
 	client_xfer(&cx);
 	diag("%s: c2s %llu s2c %llu in %.0f ms%s%s", label, (unsigned long long)c2s,
 	     (unsigned long long)s2c, mono_ms() - t0, cx.ok ? "" : ": ", cx.why);
 	EXPECT_TRUE(label, cx.ok);
+}
+
+static void one_xfer(const struct fam *f, uint16_t port, const char *label,
+		     uint64_t c2s, uint64_t s2c)
+{
+	xfer_as(f, port, label, c2s, s2c, 0);
 }
 
 TEST_DIFF_T(handshake, 120)
@@ -505,6 +527,91 @@ TEST_DIFF_T(big_both_ways, 600)
 	session_begin(&ss, f);
 	one_xfer(f, ss.port, "big transfer each way", len, len);
 	session_end(&ss, f);
+}
+
+/* this host's net.sdp sysctl / sdp_stats counter (sdp only) */
+static long sdp_knob(const char *name, long set)
+{
+	char path[96];
+	long old = -1;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/sdp/%s", name);
+	fp = fopen(path, "r");
+	if (!fp || fscanf(fp, "%ld", &old) != 1)
+		FATAL("%s: cannot read it", path);
+	fclose(fp);
+	fp = fopen(path, "w");
+	if (!fp || fprintf(fp, "%ld\n", set) < 0 || fclose(fp))
+		FATAL("%s = %ld: %s", path, set, errname(errno));
+	return old;
+}
+
+static long long sdp_counter(const char *name)
+{
+	FILE *fp = fopen("/proc/net/sdp_stats", "r");
+	long long v = -1, x;
+	char n[64];
+
+	if (!fp)
+		FATAL("/proc/net/sdp_stats: %s", errname(errno));
+	while (fscanf(fp, "%63s %lld", n, &x) == 2)
+		if (!strcmp(n, name))
+			v = x;
+	fclose(fp);
+	return v;
+}
+
+/*
+ * Zero copy between the hosts, both ways at once at a threshold of 64 KiB
+ * (OP_XFER_ZC): read mode as both hosts offer by default, then write mode:
+ * this (client) host offers only write mode (net.sdp.zcopy_mode 2), so
+ * each end RDMA-WRITEs into the buffers the other's reader advertises,
+ * whatever the server's host prefers. Its counters show which ran.
+ */
+static void zc_xfers(const struct fam *f, int mode)
+{
+	uint64_t len = env_mib("SDP_BIG_MB", 64) << 20;
+	long long w0 = 0, d0 = 0, t0 = 0, w, d, t;
+	struct session ss;
+	long old = 0;
+
+	if (f->is_sdp) {
+		old = sdp_knob("zcopy_mode", mode);
+		w0 = sdp_counter("ZcopyTxWriteBytes");
+		d0 = sdp_counter("ZcopyRxDirectBytes");
+		t0 = sdp_counter("ZcopyTxBytes");
+	}
+	session_begin(&ss, f);
+	xfer_as(f, ss.port, "big transfer each way, zero copy", len, len, 1);
+	xfer_as(f, ss.port, "other sizes each way, zero copy", (len >> 3) + 4097,
+		(len >> 2) + 13, 1);
+	session_end(&ss, f);
+	if (!f->is_sdp)
+		return;
+	sdp_knob("zcopy_mode", old);
+	w = sdp_counter("ZcopyTxWriteBytes") - w0;
+	d = sdp_counter("ZcopyRxDirectBytes") - d0;
+	t = sdp_counter("ZcopyTxBytes") - t0;
+	diag("zcopy_mode %d here: ZcopyTxBytes +%lld (+%lld write mode), ZcopyRxDirectBytes +%lld",
+	     mode, t, w, d);
+	if (t <= 0)
+		FAIL("no byte of this host's went by zero copy (ZcopyTxBytes +%lld)", t);
+	if (mode == 2 && (w != t || d <= 0))
+		FAIL("write mode: ZcopyTxWriteBytes +%lld of ZcopyTxBytes +%lld, ZcopyRxDirectBytes +%lld",
+		     w, t, d);
+	if (mode != 2 && w)
+		FAIL("read mode: ZcopyTxWriteBytes +%lld, want 0", w);
+}
+
+TEST_DIFF_T(zcopy_read_mode, 600)
+{
+	zc_xfers(f, 0);
+}
+
+TEST_DIFF_T(zcopy_write_mode, 600)
+{
+	zc_xfers(f, 2);
 }
 
 static void *parallel_fn(void *arg)
