@@ -42,7 +42,7 @@ step() { echo "== $* ($(date +%T))"; }
 
 kver=$(stock_kver)
 KDIR=${KDIR:-/lib/modules/$kver/build}
-tmo_stock=${SDP_CHECK_TIMEOUT_STOCK:-600}
+tmo_stock=${SDP_CHECK_TIMEOUT_STOCK:-900}
 tmo_debug=${SDP_CHECK_TIMEOUT_DEBUG:-2700}
 t_start=$(date +%s)
 
@@ -316,7 +316,7 @@ if want selftests-stock-2g; then
 	elif [ $two = 0 ]; then
 		skip "selftests-stock-2g (no selftest binary reads SDP_ROLE)"
 	else
-		guest selftests-stock-2g --kernel stock --guests 2 --timeout "$tmo_stock" \
+		guest selftests-stock-2g --kernel stock --guests 2 --nic virtio --timeout "$tmo_stock" \
 			--ko "$stk_ko" "${st_args[@]}" --cmd 'sh /sdp/run-selftests.sh'
 		count_tap selftests-stock-2g/server "$SDP_LOGS/check-selftests-stock-2g-g1.output.log"
 		count_tap selftests-stock-2g/client "$SDP_LOGS/check-selftests-stock-2g-g2.output.log"

@@ -725,7 +725,9 @@ int main(int argc, char **argv)
 		serve_test.timeout = atoi(t);
 	serve_test.disabled = role != ROLE_SERVER;
 	handshake_test.disabled = sizes_test.disabled = big_both_ways_test.disabled =
-		parallel_test.disabled = quit_test.disabled = role == ROLE_SERVER;
+		parallel_test.disabled = quit_test.disabled =
+		zcopy_read_mode_test.disabled = zcopy_write_mode_test.disabled =
+		role == ROLE_SERVER;
 	harness_usage_extra =
 		"SDP_ROLE=server|client|single (default single), SDP_TWOHOST_PORT (default 7471:\n"
 		"  sdp on it, tcp on it+1), SDP_CONNECT_WAIT (s, default 60),\n"
