@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sdp zero copy, read mode (wire.md "Zero copy"): a stream send of at
+ * sdp zero copy (wire.md "Zero copy"). Read mode: a stream send of at
  * least zcopy_thresh bytes registers the user's pages for remote read
  * (fast registration) and advertises them in a SrcAvail; the peer
  * RDMA-READs them and answers RdmaRdCompl, then the send completes and
@@ -20,6 +20,17 @@
  * connection. Either way the pages stay pinned and the key registered
  * until the peer answered or the QP is gone (sdp_zc_teardown after the
  * drain), never freed while the peer may still read them.
+ *
+ * Write mode (where the peer cannot read, net.sdp.zcopy_mode): a reader
+ * blocked in a large recv with nothing queued registers its own buffer
+ * for remote write and advertises it in a SinkAvail; the source's next
+ * large send RDMA-WRITEs into it and sends RdmaWrCompl, which moves the
+ * reader's stream position. The SinkAvail carries, as every message, the
+ * last mseq the reader had received (mseq_ack): one sent before our
+ * latest data arrived there is stale, as is any we hold when we send
+ * data by bcopy or DisConn; those are given back (SinkCancelAck). A
+ * reader that gives up (signal, SO_RCVTIMEO) sends SinkAvailCancel and
+ * keeps its pages registered until the answer, as the source does.
  *
  * Under lock_sock like the rest of the engine.
  */
@@ -873,7 +884,7 @@ u32 sdp_zc_caps(const struct net *net)
 }
 
 /* write mode is used where read mode is not: both ends offered it, and
- * not both read mode (README: read mode measured faster here)
+ * not both read mode (README "Write mode": it was not faster here)
  */
 static bool sdp_zc_write_mode(const struct sdp_conn *conn)
 {
