@@ -364,6 +364,12 @@ int sdp_conn_recvmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 		size_t avail = 0, chunk;
 		u32 offset;
 
+		/* another reader (or a write into its buffer, write mode)
+		 * took bytes while this peek slept: go on from there, as
+		 * tcp_recvmsg does
+		 */
+		if (peek && peek_seq < conn->copied_seq)
+			peek_seq = conn->copied_seq;
 		skb_queue_walk(&conn->rxq, skb) {
 			offset = *seq - SDP_SKB_CB(skb)->seq;
 			if (offset < skb->len) {

@@ -920,44 +920,35 @@ static bool sdp_zc_snk_over(const struct sdp_conn *conn)
 	       conn->sk->sk_err || (conn->sk->sk_shutdown & SEND_SHUTDOWN);
 }
 
-/* wait a while for the peer's reader to advertise its buffer; it does so
- * once it has read all we sent. Returns 0 (a SinkAvail, or none in time)
- * or the errno to report.
+/* the connection may still carry a WRITE: not closing, not torn down */
+static bool sdp_zc_can_write(const struct sdp_conn *conn)
+{
+	const struct sock *sk = conn->sk;
+
+	return conn->qp && conn->state != TCP_CLOSE && !sk->sk_err &&
+	       !(sk->sk_shutdown & SEND_SHUTDOWN) &&
+	       !test_bit(SDP_CF_DESTROYING, &conn->flags);
+}
+
+/* Wait a while for the peer's reader to advertise its buffer; it does so
+ * once it has read all we sent. This wait is optional: it ends early at
+ * a signal and never fails the send itself (the bcopy path that follows
+ * reports a signal or SO_SNDTIMEO if it has to block); its time counts
+ * against SO_SNDTIMEO.
  */
-static int sdp_zc_snk_wait(struct sdp_conn *conn, long *timeo)
+static void sdp_zc_snk_wait(struct sdp_conn *conn, long *timeo)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	long tmo = min_t(long, SDP_ZC_SINK_WAIT, *timeo), left = tmo;
 	struct sock *sk = conn->sk;
-	long tmo = SDP_ZC_SINK_WAIT;
-	int err = 0;
 
 	add_wait_queue(sk_sleep(sk), &wait);
-	while (!sdp_zc_snk_over(conn) && tmo) {
-		if (!*timeo) {
-			err = -EAGAIN;
-			break;
-		}
-		if (signal_pending(current)) {
-			err = sock_intr_errno(*timeo);
-			break;
-		}
-		/* both timeouts run: SO_SNDTIMEO and the wait for a sink */
-		if (*timeo < tmo) {
-			sk_wait_event(sk, timeo, sdp_zc_snk_over(conn), &wait);
-		} else {
-			long t = tmo;
-
-			sk_wait_event(sk, &tmo, sdp_zc_snk_over(conn), &wait);
-			if (*timeo != MAX_SCHEDULE_TIMEOUT)
-				*timeo -= t - tmo;
-		}
-	}
+	while (!sdp_zc_snk_over(conn) && left && !signal_pending(current))
+		sk_wait_event(sk, &left, sdp_zc_snk_over(conn) ||
+			      signal_pending(current), &wait);
 	remove_wait_queue(sk_sleep(sk), &wait);
-	if (!err && !conn->zt.snk_valid &&
-	    (conn->state == TCP_CLOSE || sk->sk_err ||
-	     (sk->sk_shutdown & SEND_SHUTDOWN)))
-		err = -EPIPE;
-	return err;
+	if (*timeo != MAX_SCHEDULE_TIMEOUT)
+		*timeo -= tmo - left;
 }
 
 static void sdp_zc_write_done(struct ib_cq *cq, struct ib_wc *wc)
@@ -1003,12 +994,13 @@ ssize_t sdp_zc_write(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 	if (err)
 		return err;
 	if (!zt->snk_valid && !zt->snk_miss) {
-		err = sdp_zc_snk_wait(conn, timeo);
-		if (err)
-			return err;
+		sdp_zc_snk_wait(conn, timeo);
 		/* none came: do not wait again until the peer advertises */
 		zt->snk_miss = !zt->snk_valid;
 	}
+	/* the wait let the lock go: the connection may be ending */
+	if (!sdp_zc_can_write(conn))
+		return -EPIPE;
 	if (!zt->snk_valid || !sdp_zc_ready(conn) || zt->busy) {
 		SDP_STAT_INC(sk, SDP_STAT_ZCOPY_FALLBACKS);
 		return 0;
@@ -1089,7 +1081,8 @@ bool sdp_zc_sink_ok(const struct sdp_conn *conn, const struct msghdr *msg,
 	       (iter_is_ubuf(&msg->msg_iter) ||
 		iter_is_iovec(&msg->msg_iter)) &&
 	       !zr->active && !zr->user && !zr->adv && !zr->owed &&
-	       !zr->sendsm_owed && skb_queue_empty(&conn->rxq) &&
+	       !zr->sendsm_owed && !zr->cancel_owed &&
+	       skb_queue_empty(&conn->rxq) &&
 	       conn->copied_seq == conn->rcv_nxt &&
 	       conn->rcv_nxt >= zr->adv_resume &&
 	       !test_bit(SDP_CF_FIN_RCVD, &conn->flags) &&

@@ -271,6 +271,7 @@ struct receiver {
 	size_t keep_len;
 	size_t max;		/* 0: until EOF */
 	int delay_ms;		/* wait before the first read */
+	size_t bufsz;		/* bytes per recv, 0: 256 KiB */
 	/* results */
 	size_t got;
 	int err;		/* errno of the failing recv, 0 on EOF */
@@ -282,7 +283,7 @@ struct receiver {
 static void *receiver_fn(void *arg)
 {
 	struct receiver *r = arg;
-	size_t bufsz = 256 << 10;
+	size_t bufsz = r->bufsz ? r->bufsz : 256 << 10;
 	uint8_t *buf = malloc(bufsz);
 	struct sha256 s;
 
@@ -446,13 +447,16 @@ static void both_ways(const struct fam *f, int thresh, size_t len, unsigned idx)
 
 static void integrity(const struct fam *f, int thresh)
 {
-	size_t sizes[] = { 4096, PAGE + 1, MIB, MIB + 17, 8 * MIB,
-			   env_mib("SDP_BIG_MB", 64) << 20 };
+	uint64_t big = env_mib("SDP_BIG_MB", 64);
+	size_t sizes[] = { 4096, PAGE + 1, MIB, MIB + 17, 8 * MIB, big << 20, 0 };
 	unsigned i;
 
+	/* at the default threshold also the largest: 256 MiB each way */
+	if (thresh == THRESH_DEFAULT)
+		sizes[6] = env_mib("SDP_HUGE_MB", 4 * big) << 20;
 	if (f->is_sdp)
 		diag("sysctl zcopy_thresh %d", sysctl_thresh());
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]) && sizes[i]; i++)
 		both_ways(f, thresh, sizes[i], i);
 }
 
@@ -1261,6 +1265,66 @@ TEST_DIFF_T(write_direct, 300)
 	mode_set(f, old);
 }
 
+/* write mode with a reader that never asks for the threshold's worth: no
+ * SinkAvail comes; the sender waits for one a while, then sends by bcopy
+ * (ZcopyFallbacks), and every byte arrives
+ */
+TEST_DIFF_T(write_no_sink_fallback, 180)
+{
+	int old = mode_set(f, 2);
+	size_t len = 4 * MIB + 1;
+	struct sender sn;
+	struct receiver r;
+	struct zstats z0, z;
+	struct area a;
+	pthread_t th[2];
+	int c, s;
+
+	pair_thresh(f, &c, &s, 64 << 10);
+	area_new(&a, len, 555);
+	pattern_fill(68, 0, a.p, len);
+	sn = (struct sender){ .fd = c, .p = a.p, .len = len, .shut_wr = 1 };
+	r = (struct receiver){ .fd = s, .seed = 68, .bufsz = 16 << 10 };
+	z0 = zs_get(f);
+	pthread_create(&th[1], NULL, receiver_fn, &r);
+	pthread_create(&th[0], NULL, sender_fn, &sn);
+	pthread_join(th[0], NULL);
+	pthread_join(th[1], NULL);
+	EXPECT_TRUE("4 MiB + 1 read 16 KiB at a time arrive intact, then EOF",
+		    sn.sent == (ssize_t)len && r.got == len && r.bad < 0 && r.eof);
+	z = zs_delta(f, z0);
+	if (f->is_sdp && (z.fb <= 0 || z.tx))
+		FAIL("no SinkAvail to write into: want ZcopyFallbacks > 0 and no zero copy, got +%lld and ZcopyTxBytes +%lld",
+		     z.fb, z.tx);
+	close(c);
+	close(s);
+
+	/* the wait for a SinkAvail is no reason to fail: with SO_SNDTIMEO
+	 * shorter than it, one send() still takes bytes at once
+	 */
+	pair_thresh(f, &c, &s, 64 << 10);
+	{
+		struct timeval tv = { 0, 50 * 1000 };
+
+		SETUP_VAL("SO_SNDTIMEO 50 ms",
+			  setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)), 0);
+	}
+	sn = (struct sender){ .fd = c, .p = a.p, .len = len, .once = 1, .shut_wr = 1 };
+	r = (struct receiver){ .fd = s, .seed = 68, .bufsz = 16 << 10 };
+	pthread_create(&th[1], NULL, receiver_fn, &r);
+	pthread_create(&th[0], NULL, sender_fn, &sn);
+	pthread_join(th[0], NULL);
+	pthread_join(th[1], NULL);
+	obs("one send() of 4 MiB + 1 with SO_SNDTIMEO 50 ms: %s",
+	    sn.sent > 0 ? "took bytes" : errname(sn.err));
+	EXPECT_TRUE("it took bytes, and they arrive intact before EOF",
+		    sn.sent > 0 && r.got == (size_t)sn.sent && r.bad < 0 && r.eof);
+	close(c);
+	close(s);
+	area_free(&a);
+	mode_set(f, old);
+}
+
 struct blocked_recv {
 	int fd;
 	size_t len;
@@ -1371,6 +1435,7 @@ TEST_DIFF_T(sink_cancel_signal, 180)
 
 int main(int argc, char **argv)
 {
-	harness_usage_extra = "SDP_BIG_MB (largest integrity transfer, MiB, default 64)\n";
+	harness_usage_extra = "SDP_BIG_MB (large integrity transfers, MiB, default 64),\n"
+		"SDP_HUGE_MB (the largest, at the default threshold, default 4 x SDP_BIG_MB)\n";
 	return harness_main(argc, argv);
 }
