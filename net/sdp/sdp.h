@@ -115,6 +115,7 @@ enum {
 	SDP_ZC_MODE_BOTH,	/* read and write; read is used when both ends can */
 	SDP_ZC_MODE_READ,	/* SrcAvail / RDMA READ only */
 	SDP_ZC_MODE_WRITE,	/* SinkAvail / RDMA WRITE only */
+	SDP_ZC_MODE_NONE,	/* none: every send by bcopy */
 };
 
 /* zcopy.c: zero copy, read mode (SrcAvail / RDMA READ / RdmaRdCompl) and
@@ -147,7 +148,11 @@ struct sdp_zc_tx {
 	u32			acked;		/* RdmaRdCompl so far */
 	bool			busy;		/* advertised, not finished */
 	bool			cancelled;	/* SrcAvailCancel sent */
-	bool			wanted;		/* a sender waited for it */
+	const void		*owner;		/* the send call holding the send
+						 * side between its zero-copy
+						 * transfers (its msghdr)
+						 */
+	bool			wanted;		/* an urgent sender waited */
 	bool			yielding;	/* its owner lets it go first */
 	bool			credit_wait;	/* a sender waits for a credit */
 	/* write mode: the peer's SinkAvail, and the WRITE into it */
@@ -444,7 +449,12 @@ ssize_t sdp_zc_sink(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 		    long *timeo);
 bool sdp_zc_want(const struct sdp_conn *conn, const struct msghdr *msg,
 		 size_t left, long timeo);
-int sdp_zc_wait_idle(struct sdp_conn *conn, long *timeo);
+void sdp_zc_nocap(const struct sdp_conn *conn, const struct msghdr *msg,
+		  size_t len, long timeo);
+int sdp_zc_wait_idle(struct sdp_conn *conn, const struct msghdr *msg,
+		     long *timeo);
+bool sdp_zc_taken(const struct sdp_conn *conn, const struct msghdr *msg);
+void sdp_zc_release_owner(struct sdp_conn *conn, const struct msghdr *msg);
 void sdp_zc_yield(struct sdp_conn *conn);
 bool sdp_zc_rx_user_ok(const struct sdp_conn *conn, const struct msghdr *msg,
 		       size_t left, int flags, long timeo);

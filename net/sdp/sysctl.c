@@ -27,7 +27,7 @@ static int sdp_poll_max = 1000000;
 static int sdp_keepalive_max = MAX_TCP_KEEPIDLE;
 static int sdp_msg_min = 1024;
 static int sdp_msg_max = 64 << 20;
-static int sdp_mode_max = SDP_ZC_MODE_WRITE;
+static int sdp_mode_max = SDP_ZC_MODE_NONE;
 
 /* the template entries point into this; only copies are registered */
 static struct sdp_sysctl sdp_sysctl_defaults = {

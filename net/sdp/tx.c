@@ -429,6 +429,7 @@ int sdp_conn_sendmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 	size_t copied = 0, wr_next = 0;
 	int err = 0;
 
+	sdp_zc_nocap(conn, msg, len, *timeo);
 	while (copied < len) {
 		struct sdp_buf *b;
 		size_t room, chunk;
@@ -439,9 +440,11 @@ int sdp_conn_sendmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 		}
 		if (zc_sent && conn->zt.wanted)
 			sdp_zc_yield(conn);
-		if (conn->zt.busy) {
-			/* another thread's zero-copy send is out: after it */
-			err = sdp_zc_wait_idle(conn, timeo);
+		if (sdp_zc_taken(conn, msg)) {
+			/* another call's zero-copy send is out, or that call
+			 * holds the send side to its end: after it
+			 */
+			err = sdp_zc_wait_idle(conn, msg, timeo);
 			if (err)
 				break;
 			continue;
@@ -452,6 +455,8 @@ int sdp_conn_sendmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 
 			if (!zc_sent)
 				sdp_zc_turn_taken(conn);
+			/* this call holds the send side to its end */
+			conn->zt.owner = msg;
 			n = sdp_zc_write(conn, msg, len - copied, timeo);
 			if (n < 0) {
 				err = n;
@@ -469,6 +474,8 @@ int sdp_conn_sendmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 
 			if (!zc_sent)
 				sdp_zc_turn_taken(conn);
+			/* this call holds the send side to its end */
+			conn->zt.owner = msg;
 			n = sdp_zc_send(conn, msg, len - copied, timeo);
 			if (n < 0) {
 				err = n;
@@ -543,6 +550,7 @@ int sdp_conn_sendmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,
 		}
 		sdp_conn_push(conn, false);
 	}
+	sdp_zc_release_owner(conn, msg);
 	if (copied) {
 		sdp_conn_push(conn, false);
 		return copied;

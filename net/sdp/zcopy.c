@@ -44,16 +44,39 @@
 #define SDP_ZC_CANCEL_WAIT	(5 * HZ)
 #define SDP_ZC_YIELD		(HZ / 10)
 
-/* is the rest of this send (@left bytes) for zero copy? */
-bool sdp_zc_want(const struct sdp_conn *conn, const struct msghdr *msg,
-		 size_t left, long timeo)
+/* could the rest of this send (@left bytes) go by zero copy, were a
+ * mode negotiated? At least the threshold, blocking, not urgent, from
+ * user memory, on a stream connection
+ */
+static bool sdp_zc_fits(const struct sdp_conn *conn, const struct msghdr *msg,
+			size_t left, long timeo)
 {
 	int thresh = READ_ONCE(sdp_sk(conn->sk)->zcopy_thresh);
 
-	return thresh && left >= (size_t)thresh && timeo &&
-	       (conn->caps & SDP_CAP_RDMA_READ_ZCOPY) && !conn->boundary &&
+	return thresh && left >= (size_t)thresh && timeo && !conn->boundary &&
 	       !(msg->msg_flags & (MSG_OOB | MSG_DONTWAIT)) &&
 	       user_backed_iter(&msg->msg_iter);
+}
+
+/* is the rest of this send (@left bytes) for zero copy (read mode)? */
+bool sdp_zc_want(const struct sdp_conn *conn, const struct msghdr *msg,
+		 size_t left, long timeo)
+{
+	return (conn->caps & SDP_CAP_RDMA_READ_ZCOPY) &&
+	       sdp_zc_fits(conn, msg, left, timeo);
+}
+
+/* a send that zero copy would take, on a connection where the two ends
+ * share no zero-copy mode (the peer offered none, or none of ours): it
+ * goes by bcopy, and counts as a fallback once per call
+ */
+void sdp_zc_nocap(const struct sdp_conn *conn, const struct msghdr *msg,
+		  size_t len, long timeo)
+{
+	if (!(conn->caps & (SDP_CAP_RDMA_READ_ZCOPY |
+			    SDP_CAP_RDMA_WRITE_ZCOPY)) &&
+	    sdp_zc_fits(conn, msg, len, timeo))
+		SDP_STAT_INC(conn->sk, SDP_STAT_ZCOPY_FALLBACKS);
 }
 
 static void sdp_zc_reg_done(struct ib_cq *cq, struct ib_wc *wc)
@@ -192,13 +215,6 @@ fail:
 	return err;
 }
 
-/* no SrcAvail out (for another sender), or the connection ended */
-static bool sdp_zc_tx_over(const struct sdp_conn *conn)
-{
-	return !conn->zt.busy || conn->state == TCP_CLOSE ||
-	       conn->sk->sk_err;
-}
-
 /* our own SrcAvail answered (a new one of another thread may be out by
  * the time we run), or the connection ended
  */
@@ -285,17 +301,49 @@ static int sdp_zc_wait_ready(struct sdp_conn *conn, long *timeo)
 	return err;
 }
 
-/* another sender's SrcAvail is out: wait until it is over */
-int sdp_zc_wait_idle(struct sdp_conn *conn, long *timeo)
+/* may the send call @msg go on: no zero-copy transfer out, and no other
+ * call holding the send side (an urgent byte need only wait for the
+ * transfer)
+ */
+static bool sdp_zc_idle_for(const struct sdp_conn *conn,
+			    const struct msghdr *msg)
+{
+	return !conn->zt.busy &&
+	       (!conn->zt.owner || conn->zt.owner == msg ||
+		(msg->msg_flags & MSG_OOB));
+}
+
+/* is the send side another call's: wait for it */
+bool sdp_zc_taken(const struct sdp_conn *conn, const struct msghdr *msg)
+{
+	return !sdp_zc_idle_for(conn, msg);
+}
+
+static bool sdp_zc_idle_over(const struct sdp_conn *conn,
+			     const struct msghdr *msg)
+{
+	return sdp_zc_idle_for(conn, msg) || conn->state == TCP_CLOSE ||
+	       conn->sk->sk_err;
+}
+
+/* Another sender's zero-copy transfer is out, or its send call holds the
+ * send side between two of them: wait until it is over. A call that
+ * started zero copy keeps the send side to its end, so that two threads'
+ * sends never interleave; only an urgent byte gets in between, as it does
+ * in TCP.
+ */
+int sdp_zc_wait_idle(struct sdp_conn *conn, const struct msghdr *msg,
+		     long *timeo)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	struct sock *sk = conn->sk;
 	int err = 0;
 
 	add_wait_queue(sk_sleep(sk), &wait);
-	while (!sdp_zc_tx_over(conn)) {
-		/* its owner lets this sender go before its next SrcAvail */
-		conn->zt.wanted = true;
+	while (!sdp_zc_idle_over(conn, msg)) {
+		/* the owner lets an urgent byte go before its next SrcAvail */
+		if (msg->msg_flags & MSG_OOB)
+			conn->zt.wanted = true;
 		if (!*timeo) {
 			err = -EAGAIN;
 			break;
@@ -304,12 +352,21 @@ int sdp_zc_wait_idle(struct sdp_conn *conn, long *timeo)
 			err = sock_intr_errno(*timeo);
 			break;
 		}
-		sk_wait_event(sk, timeo, sdp_zc_tx_over(conn), &wait);
+		sk_wait_event(sk, timeo, sdp_zc_idle_over(conn, msg), &wait);
 	}
 	remove_wait_queue(sk_sleep(sk), &wait);
-	if (!err && conn->zt.busy)
+	if (!err && !sdp_zc_idle_for(conn, msg))
 		err = -EPIPE;	/* the connection died meanwhile */
 	return err;
+}
+
+/* the send call @msg ends: it lets the send side go */
+void sdp_zc_release_owner(struct sdp_conn *conn, const struct msghdr *msg)
+{
+	if (conn->zt.owner != msg)
+		return;
+	conn->zt.owner = NULL;
+	conn->sk->sk_state_change(conn->sk);
 }
 
 static bool sdp_zc_yield_over(const struct sdp_conn *conn)
@@ -878,6 +935,8 @@ u32 sdp_zc_caps(const struct net *net)
 		return SDP_CAP_RDMA_READ_ZCOPY;
 	case SDP_ZC_MODE_WRITE:
 		return SDP_CAP_RDMA_WRITE_ZCOPY;
+	case SDP_ZC_MODE_NONE:
+		return 0;
 	default:
 		return SDP_CAP_RDMA_READ_ZCOPY | SDP_CAP_RDMA_WRITE_ZCOPY;
 	}
@@ -896,12 +955,7 @@ static bool sdp_zc_write_mode(const struct sdp_conn *conn)
 bool sdp_zc_write_want(const struct sdp_conn *conn, const struct msghdr *msg,
 		       size_t left, long timeo)
 {
-	int thresh = READ_ONCE(sdp_sk(conn->sk)->zcopy_thresh);
-
-	return thresh && left >= (size_t)thresh && timeo &&
-	       sdp_zc_write_mode(conn) &&
-	       !(msg->msg_flags & (MSG_OOB | MSG_DONTWAIT)) &&
-	       user_backed_iter(&msg->msg_iter);
+	return sdp_zc_write_mode(conn) && sdp_zc_fits(conn, msg, left, timeo);
 }
 
 /* the source gives a held SinkAvail back (SinkCancelAck): it sends data

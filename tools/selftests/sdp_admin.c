@@ -64,7 +64,7 @@ static const struct knob knobs[] = {
 	{ "recv_poll_usec",	0,		0,	1000000 },
 	{ "keepalive_time",	7200,		1,	32767 },
 	{ "max_msg",		1 << 20,	1024,	64 << 20 },
-	{ "zcopy_mode",		0,		0,	2 },
+	{ "zcopy_mode",		0,		0,	3 },
 };
 #define NKNOBS	((int)(sizeof(knobs) / sizeof(knobs[0])))
 
@@ -833,6 +833,7 @@ EXTREME_TEST(zcopy_thresh_1, "zcopy_thresh", 1, NULL, 0)
 EXTREME_TEST(recv_poll_usec_max, "recv_poll_usec", 1000000, NULL, 0)
 EXTREME_TEST(zcopy_write_4k, "zcopy_mode", 2, "zcopy_thresh", 4096)
 EXTREME_TEST(zcopy_read_4k, "zcopy_mode", 1, "zcopy_thresh", 4096)
+EXTREME_TEST(zcopy_none_4k, "zcopy_mode", 3, "zcopy_thresh", 4096)
 
 /* =================================================================== */
 /* network namespaces                                                   */
