@@ -7,6 +7,10 @@
  *   - a sender blocked in send() (its peer does not read),
  *   - a receiver blocked in recv() (its peer sends nothing),
  *   - a transfer in full flow (a sender thread and a receiver thread),
+ *     by zero copy (64 KiB sends at SDP_ZCOPY_THRESH 4096: SrcAvails
+ *     read into the reader's buffer),
+ *   - a zero-copy sender blocked with its SrcAvail out (its peer does not
+ *     read),
  *   - an idle connection, and a thread blocked in poll() on another one,
  *   - a listener with a thread blocked in accept(),
  *   - a closed (orphaned) socket whose unsent data keeps it alive,
@@ -199,6 +203,22 @@ static int proc_socks(void)
 		n++;
 	fclose(f);
 	return n;
+}
+
+/* a counter of /proc/net/sdp_stats, -1 if it cannot be read */
+static long long sdp_counter(const char *name)
+{
+	long long v, got = -1;
+	char n[64];
+	FILE *fp = fopen("/proc/net/sdp_stats", "r");
+
+	if (!fp)
+		return -1;
+	while (fscanf(fp, "%63s %lld", n, &v) == 2)
+		if (!strcmp(n, name))
+			got = v;
+	fclose(fp);
+	return got;
 }
 
 /* ---- threads that block in one socket call ---- */
@@ -425,7 +445,7 @@ static int reported_reset(int fd, char *how, size_t hlen)
 	return r == 0 && s < 0 && (se == EPIPE || errno_is_reset(se));
 }
 
-#define NW 8
+#define NW 9
 
 TEST_SDP_T(link_delete_mid_transfer, 240)
 {
@@ -433,8 +453,10 @@ TEST_SDP_T(link_delete_mid_transfer, 240)
 	struct waiter w[NW];
 	struct waiter *snd = &w[0], *rcv = &w[1], *fs = &w[2], *fr = &w[3];
 	struct waiter *pl = &w[4], *ac = &w[5], *cn = &w[6], *aa = &w[7];
+	struct waiter *zs = &w[8];
 	int bs_c, bs_s, br_c, br_s, fl_c, fl_s, id_c, id_s, pl_c, pl_s;
-	int or_c, or_s, l, l2, l3, rc, i, fd, rev, nthreads = 8;
+	int zs_c, zs_s, or_c, or_s, l, l2, l3, rc, i, fd, rev, nthreads = 9;
+	long long zc0, zc1;
 	char how[160], lb[96];
 	struct sockaddr_in a;
 	uint16_t port, port2, port3;
@@ -455,6 +477,18 @@ TEST_SDP_T(link_delete_mid_transfer, 240)
 	t_connect_accept(f, l, port, &id_c, &id_s);	/* idle */
 	t_connect_accept(f, l, port, &pl_c, &pl_s);	/* poll() waits */
 	t_connect_accept(f, l, port, &or_c, &or_s);	/* orphaned client */
+	t_connect_accept(f, l, port, &zs_c, &zs_s);	/* blocked zero copy */
+	/* the flowing transfer and the second blocked sender go by zero
+	 * copy (64 KiB sends over a 4 KiB threshold): the flow's SrcAvails
+	 * are read straight into its reader's buffer, the blocked sender's
+	 * SrcAvail stays out once its peer's receive buffer is full
+	 */
+	SETUP_VAL("flowing sender: SDP_ZCOPY_THRESH 4096",
+		  set_int_opt(fl_c, SOL_SDP, SDP_ZCOPY_THRESH, 4096), 0);
+	SETUP_VAL("flowing receiver: SDP_ZCOPY_THRESH 4096",
+		  set_int_opt(fl_s, SOL_SDP, SDP_ZCOPY_THRESH, 4096), 0);
+	SETUP_VAL("blocked zero-copy sender: SDP_ZCOPY_THRESH 4096",
+		  set_int_opt(zs_c, SOL_SDP, SDP_ZCOPY_THRESH, 4096), 0);
 	l2 = t_listener(f, &port2);			/* accept() waits */
 	l3 = t_listener(f, &port3);			/* connections come and go */
 
@@ -466,7 +500,9 @@ TEST_SDP_T(link_delete_mid_transfer, 240)
 	SETUP_OK("setup: orphan has unsent data", rc == EAGAIN ? 0 : -1);
 	close(or_c);
 
+	zc0 = sdp_counter("ZcopyTxBytes");
 	waiter_start(snd, "blocked sender", W_SEND, bs_c);
+	waiter_start(zs, "blocked zero-copy sender", W_SEND, zs_c);
 	waiter_start(rcv, "blocked receiver", W_RECV, br_c);
 	waiter_start(fs, "flowing sender", W_SEND, fl_c);
 	waiter_start(fr, "flowing receiver", W_RECV, fl_s);
@@ -485,6 +521,9 @@ TEST_SDP_T(link_delete_mid_transfer, 240)
 	REQUIRE(waiter_blocked(snd, 1, scaled_ms(20000)),
 		"the sender did not block (sent %llu)",
 		(unsigned long long)snd->bytes);
+	REQUIRE(waiter_blocked(zs, 1, scaled_ms(20000)),
+		"the zero-copy sender did not block (sent %llu)",
+		(unsigned long long)zs->bytes);
 	REQUIRE(waiter_blocked(rcv, 0, scaled_ms(10000)), "recv did not block");
 	REQUIRE(waiter_blocked(pl, 0, scaled_ms(10000)), "poll did not block");
 	REQUIRE(waiter_blocked(ac, 0, scaled_ms(10000)), "accept did not block");
@@ -507,6 +546,10 @@ TEST_SDP_T(link_delete_mid_transfer, 240)
 			"the connect loop did not get going (%llu, %s)",
 			(unsigned long long)cn->bytes, errname(cn->err));
 	}
+	zc1 = sdp_counter("ZcopyTxBytes");
+	diag("ZcopyTxBytes +%lld before the link goes", zc1 - zc0);
+	EXPECT_TRUE("the flow and the blocked sender went by zero copy",
+		    zc0 >= 0 && zc1 - zc0 >= (1 << 20));
 	obs("all calls blocked, transfer flowing, connections coming and going");
 
 	t0 = mono_ms();
@@ -554,6 +597,10 @@ TEST_SDP_T(link_delete_mid_transfer, 240)
 		EXPECT_TRUE("flowing sender: ECONNRESET/ETIMEDOUT",
 			    fs->ret < 0 && errno_is_reset(fs->err));
 	}
+	if (zs->done) {
+		EXPECT_TRUE("blocked zero-copy sender: ECONNRESET/ETIMEDOUT",
+			    zs->ret < 0 && errno_is_reset(zs->err));
+	}
 	if (rcv->done) {
 		EXPECT_TRUE("blocked receiver: reset (error, or EOF then error)",
 			    (rcv->ret < 0 && errno_is_reset(rcv->err)) ||
@@ -582,9 +629,10 @@ TEST_SDP_T(link_delete_mid_transfer, 240)
 
 	/* the idle connection and the passive ends: poll says ERR|HUP */
 	{
-		int fds[] = { id_c, id_s, bs_s, br_s, pl_s };
+		int fds[] = { id_c, id_s, bs_s, zs_s, br_s, pl_s };
 		const char *names[] = { "idle client", "idle server",
 					"blocked sender's peer",
+					"blocked zero-copy sender's peer",
 					"blocked receiver's peer",
 					"poll waiter's peer" };
 		int left;
@@ -655,7 +703,7 @@ TEST_SDP_T(link_delete_mid_transfer, 240)
 	close(fd);
 
 	int all_fds[] = { bs_c, bs_s, br_c, br_s, fl_c, fl_s, id_c, id_s,
-			  pl_c, pl_s, or_s, l, l2, l3 };
+			  pl_c, pl_s, zs_c, zs_s, or_s, l, l2, l3 };
 	for (i = 0; i < (int)(sizeof(all_fds) / sizeof(all_fds[0])); i++)
 		EXPECT_VAL("close", close(all_fds[i]), 0);
 
