@@ -1018,6 +1018,125 @@ TEST_DIFF_T(two_senders_one_socket, 240)
 	area_free(&a[1]);
 }
 
+/* ---- 7b. an allocation of the zero-copy set-up fails ---- */
+
+#define FAILSLAB	"/sys/kernel/debug/failslab/"
+
+static int put_str(const char *path, const char *v)
+{
+	FILE *fp = fopen(path, "w");
+	int ok;
+
+	if (!fp)
+		return -1;
+	ok = fputs(v, fp) >= 0;
+	return fclose(fp) || !ok ? -1 : 0;
+}
+
+static void get_str(const char *path, char *buf, size_t len)
+{
+	FILE *fp = fopen(path, "r");
+
+	buf[0] = 0;
+	if (fp) {
+		if (!fgets(buf, len, fp))
+			buf[0] = 0;
+		fclose(fp);
+	}
+	buf[strcspn(buf, "\n")] = 0;
+}
+
+/*
+ * The n-th slab allocation of the sending thread fails (fault injection:
+ * /proc/thread-self/fail-nth, with failslab counting GFP_KERNEL ones too),
+ * n = 1 .. 12, one zero-copy send of 1 MiB + 7 each. The first ones are
+ * the zero-copy set-up's own (the page array, the scatterlist, the
+ * provider's memory region for the registration, the SrcAvail's send
+ * buffer): each such failure must fall back to bcopy (ZcopyFallbacks)
+ * and lose nothing, and its undo must leak nothing (the debug kernel's
+ * kmemleak and KASAN watch). The send ring is used up front, so that
+ * bcopy itself needs no new buffer. Needs CONFIG_FAILSLAB and
+ * CONFIG_FAULT_INJECTION_DEBUG_FS (the debug kernel; skipped elsewhere).
+ */
+TEST_SDP_T(fallback_alloc_failure, 300)
+{
+	size_t warm = 4 * MIB, len = MIB + 7, tot = warm + 12 * len, off = 0;
+	char ign[16] = "", verb[16] = "";
+	struct receiver r;
+	struct zstats z0, z;
+	struct area a;
+	pthread_t th;
+	int c, s, n, fired = 0, short_sends = 0;
+
+	if (access(FAILSLAB "ignore-gfp-wait", W_OK) ||
+	    access("/proc/thread-self/fail-nth", W_OK))
+		skip_test("no failslab / fail-nth (CONFIG_FAILSLAB, debugfs)");
+	get_str(FAILSLAB "ignore-gfp-wait", ign, sizeof(ign));
+	get_str(FAILSLAB "verbose", verb, sizeof(verb));
+	SETUP_VAL("failslab counts GFP_KERNEL", put_str(FAILSLAB "ignore-gfp-wait", "N"), 0);
+	SETUP_VAL("failslab quiet", put_str(FAILSLAB "verbose", "0"), 0);
+
+	pair_thresh(f, &c, &s, 0);
+	area_new(&a, tot, 555);
+	pattern_fill(66, 0, a.p, tot);
+	r = (struct receiver){ .fd = s, .seed = 66, .max = tot };
+	pthread_create(&th, NULL, receiver_fn, &r);
+	/* bcopy first: every send slot gets its buffer */
+	EXPECT_EQ("bcopy warm-up", send_all(c, a.p, warm, 0), warm);
+	off = warm;
+	set_thresh(f, c, PAGE);
+	z0 = zs_get(f);
+	for (n = 1; n <= 12; n++) {
+		char nth[16], left[16];
+		ssize_t got;
+
+		snprintf(nth, sizeof(nth), "%d", n);
+		if (put_str("/proc/thread-self/fail-nth", nth))
+			FATAL("fail-nth %d: %s", n, errname(errno));
+		got = send(c, a.p + off, len, MSG_NOSIGNAL);
+		get_str("/proc/thread-self/fail-nth", left, sizeof(left));
+		put_str("/proc/thread-self/fail-nth", "0");
+		fired += !strcmp(left, "0");
+		diag("fail-nth %d: send %zd %s, fault %s", n, got,
+		     got < 0 ? errname(errno) : "", strcmp(left, "0") ? "not reached" : "injected");
+		if (got < 0) {
+			/* bcopy found no memory either: ENOBUFS, nothing sent */
+			if (errno != ENOBUFS)
+				FAIL("fail-nth %d: send -1 %s, want a count or ENOBUFS",
+				     n, errname(errno));
+			got = send_all(c, a.p + off, len, 0);
+		}
+		if (got > 0 && (size_t)got < len) {
+			short_sends++;
+			got += send_all(c, a.p + off + got, len - got, 0);
+		}
+		if (got != (ssize_t)len)
+			FAIL("fail-nth %d: %zd of %zu bytes sent", n, got, len);
+		off += len;
+	}
+	shutdown(c, SHUT_WR);
+	pthread_join(th, NULL);
+	z = zs_delta(f, z0);
+	put_str(FAILSLAB "ignore-gfp-wait", ign[0] ? ign : "Y");
+	put_str(FAILSLAB "verbose", verb[0] ? verb : "2");
+	diag("%d faults injected, %d short sends", fired, short_sends);
+	EXPECT_TRUE("every byte arrived, in order, intact",
+		    r.got == tot && r.bad < 0 && !r.err);
+	if (r.got != tot || r.bad >= 0)
+		diag("received %zu of %zu, first bad %ld (%s)", r.got, tot, r.bad,
+		     errname(r.err));
+	if (fired < 3)
+		FAIL("only %d of 12 faults were reached", fired);
+	if (z.fb < 3)
+		FAIL("ZcopyFallbacks +%lld: the set-up failures did not fall back", z.fb);
+	if (z.tx <= 0)
+		FAIL("no send went by zero copy (ZcopyTxBytes +%lld)", z.tx);
+	close(c);
+	close(s);
+	area_free(&a);
+	expect_healthy(f);
+}
+
 /* ---- 8. RLIMIT_MEMLOCK ---- */
 
 /* a sender thread without CAP_IPC_LOCK (capabilities are per thread), so
