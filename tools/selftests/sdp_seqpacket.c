@@ -2444,6 +2444,124 @@ TEST_DIFF(close_ends_all)
 }
 
 /*
+ * A listening socket that also initiates (RFC 6458 3.1.1: sendmsg to an
+ * address without an association sets one up whether or not the socket
+ * listens). A and B both listen; A sends to B's address: COMM_UP on both,
+ * B gets the message from A's address (A's own port), B replies by id and
+ * A gets it from B's address with its COMM_UP id; both see the other as
+ * the peer in SDP_STATUS; a send by address either way takes the same
+ * association; A still takes new associations from a third socket and
+ * keeps its port.
+ */
+TEST_DIFF(listener_sends)
+{
+	uint16_t pa, pb, pc;
+	int a = sq_server(f, &pa), b = sq_server(f, &pb), c, st;
+	struct sockaddr_in aa = sin_local(pa), ba = sin_peer(pb), ca, x;
+	socklen_t xl = sizeof(x);
+	struct note na, nb, n3;
+	int32_t aid, bid;
+	char buf[64];
+	struct rmsg m;
+
+	SETUP_OK("A events", sq_subscribe(f, a, 1, 1, 0));
+	SETUP_OK("B events", sq_subscribe(f, b, 1, 1, 0));
+	EXPECT_VAL("A (listening) sendto B (listening)",
+		   sq_send(f, a, &ba, "from A", 6, NULL, 0), 6);
+	na = expect_note(f, a, "A", N_ASSOC_CHANGE, SDP_COMM_UP, 0);
+	nb = expect_note(f, b, "B", N_ASSOC_CHANGE, SDP_COMM_UP, 0);
+	aid = na.assoc_id;
+	bid = nb.assoc_id;
+	if (recv_data(f, b, buf, sizeof(buf), &m, "B recv")) {
+		EXPECT_TRUE("B: the message, whole", m.r == 6 &&
+			    !memcmp(buf, "from A", 6) && (m.flags & MSG_EOR));
+		EXPECT_TRUE("B: msg_name is A's address and port", sin_eq(&m.from, &aa));
+		diag("B: msg_name %s, A %s", sinstr(&m.from), sinstr(&aa));
+		EXPECT_TRUE("B: the id of its COMM_UP", m.si.assoc_id == bid);
+	}
+	EXPECT_VAL("B replies by id", sq_send_id(f, b, bid, "from B", 6, 7, 0), 6);
+	if (recv_data(f, a, buf, sizeof(buf), &m, "A recv")) {
+		EXPECT_TRUE("A: the reply, whole", m.r == 6 &&
+			    !memcmp(buf, "from B", 6) && (m.flags & MSG_EOR));
+		EXPECT_TRUE("A: msg_name is B's address", sin_eq(&m.from, &ba));
+		EXPECT_TRUE("A: the id of its COMM_UP", m.si.assoc_id == aid);
+		EXPECT_EQ("A: ppid", m.si.ppid, 7);
+	}
+	st = -1;
+	EXPECT_OK("A status", sq_status(f, a, aid, &st));
+	EXPECT_EQ("A sstat_state (ESTABLISHED)", st, SDP_ESTABLISHED);
+	memset(&x, 0, sizeof(x));
+	EXPECT_OK("A peer addr", sq_peer_addr(f, a, aid, &x));
+	EXPECT_TRUE("A: peer addr is B", sin_eq(&x, &ba));
+	memset(&x, 0, sizeof(x));
+	EXPECT_OK("B peer addr", sq_peer_addr(f, b, bid, &x));
+	EXPECT_TRUE("B: peer addr is A", sin_eq(&x, &aa));
+	diag("B: peer addr %s", sinstr(&x));
+
+	/* by address, both ways: the association there is */
+	EXPECT_VAL("A sendto B again", sq_send(f, a, &ba, "again", 5, NULL, 0), 5);
+	if (recv_data(f, b, buf, sizeof(buf), &m, "B recv 2"))
+		EXPECT_TRUE("B: same association", m.r == 5 && m.si.assoc_id == bid);
+	EXPECT_VAL("B sendto A's address", sq_send(f, b, &aa, "byaddr", 6, NULL, 0), 6);
+	if (recv_data(f, a, buf, sizeof(buf), &m, "A recv 2"))
+		EXPECT_TRUE("A: same association", m.r == 6 && m.si.assoc_id == aid);
+	expect_quiet(a, "A: no other association");
+	expect_quiet(b, "B: no other association");
+
+	/* A still listens */
+	c = sq_client(f, &pc);
+	ca = sin_local(pc);
+	{
+		struct sockaddr_in ap = sin_peer(pa);
+
+		EXPECT_VAL("third socket sendto A", sq_send(f, c, &ap, "to A", 4, NULL, 0), 4);
+	}
+	n3 = expect_note(f, a, "A", N_ASSOC_CHANGE, SDP_COMM_UP, 0);
+	if (recv_data(f, a, buf, sizeof(buf), &m, "A recv 3")) {
+		EXPECT_TRUE("A: the third socket's message", m.r == 4 &&
+			    !memcmp(buf, "to A", 4) && sin_eq(&m.from, &ca));
+		EXPECT_TRUE("A: a second association id", m.si.assoc_id == n3.assoc_id &&
+			    n3.assoc_id != aid);
+	}
+	EXPECT_OK("getsockname(A)", getsockname(a, (struct sockaddr *)&x, &xl));
+	EXPECT_TRUE("A keeps its address and port", sin_eq(&x, &aa));
+
+	/* the third socket, with an association of its own, starts to listen
+	 * and takes one from a fourth
+	 */
+	EXPECT_OK("third socket (an association up) listen()", listen(c, 16));
+	{
+		uint16_t pd;
+		int d = sq_client(f, &pd);
+		struct sockaddr_in cp = sin_peer(pc), da = sin_local(pd), ap = sin_peer(pa);
+
+		EXPECT_VAL("fourth socket sendto the third",
+			   sq_send(f, d, &cp, "to C", 4, NULL, 0), 4);
+		if (recv_data(f, c, buf, sizeof(buf), &m, "C recv")) {
+			EXPECT_TRUE("C: the fourth socket's message", m.r == 4 &&
+				    !memcmp(buf, "to C", 4) && sin_eq(&m.from, &da));
+		}
+		EXPECT_VAL("C replies by address", sq_send(f, c, &da, "back", 4, NULL, 0), 4);
+		if (recv_data(f, d, buf, sizeof(buf), &m, "D recv"))
+			EXPECT_TRUE("D: C's reply, from C's address", m.r == 4 &&
+				    sin_eq(&m.from, &cp));
+		EXPECT_VAL("C to A, on the association it had",
+			   sq_send(f, c, &ap, "C2", 2, NULL, 0), 2);
+		if (recv_data(f, a, buf, sizeof(buf), &m, "A recv 4"))
+			EXPECT_TRUE("A: on the same association", m.r == 2 &&
+				    m.si.assoc_id == n3.assoc_id);
+		expect_quiet(d, "D: nothing else");
+		close(d);
+	}
+	expect_quiet(a, "A: nothing else");
+	expect_quiet(b, "B: nothing else");
+	expect_quiet(c, "C: nothing else");
+	close(c);
+	close(b);
+	close(a);
+}
+
+/*
  * accept() on a one-to-many socket, listening or not: EOPNOTSUPP (as
  * SCTP). connect() alone sets an association up: once it returned, before
  * anything was sent, both sides had COMM_UP, SDP_STATUS says ESTABLISHED
