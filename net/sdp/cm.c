@@ -54,6 +54,27 @@ static void sdp_fill_conn_param(struct sdp_conn *conn,
 	p->rnr_retry_count = 7;
 }
 
+static void sdp_addr_set_port(struct sockaddr_storage *ss, u16 port)
+{
+	if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+}
+
+/* The port an association of a one-to-many socket is known by: its
+ * socket's (seqpacket.c), while its rdma_cm id has an ephemeral one, as
+ * rdma_cm lets no other id share the port of a listening id. 0: none.
+ */
+static u16 sdp_assoc_port(const struct sdp_conn *conn)
+{
+	const struct sdp_sock *ssk = sdp_sk(conn->sk);
+
+	if (!conn->boundary || conn->listener || !ssk->bound_set)
+		return 0;
+	return sdp_addr_port(&ssk->bound);
+}
+
 static void sdp_hello_info(struct sdp_conn *conn, struct sdp_hello_info *i)
 {
 	memset(i, 0, sizeof(*i));
@@ -65,6 +86,7 @@ static void sdp_hello_info(struct sdp_conn *conn, struct sdp_hello_info *i)
 	i->caps = conn->boundary ? SDP_CAP_MSG_BOUNDARY :
 				   sdp_zc_caps(sock_net(conn->sk));
 	conn->caps = i->caps;	/* offered; the HelloAck narrows it */
+	i->src_port = sdp_assoc_port(conn);
 }
 
 int sdp_cm_connect(struct sdp_conn *conn, struct rdma_cm_id *id,
@@ -166,8 +188,14 @@ static void sdp_cm_established(struct sdp_conn *conn,
 	}
 	memcpy(&conn->local, &conn->id->route.addr.src_addr,
 	       sizeof(conn->local));
-	memcpy(&conn->peer, &conn->id->route.addr.dst_addr,
-	       sizeof(conn->peer));
+	/* an association is known by its socket's port on both sides (the
+	 * passive side set its peer from the Hello)
+	 */
+	if (sdp_assoc_port(conn))
+		sdp_addr_set_port(&conn->local, sdp_assoc_port(conn));
+	if (!conn->boundary || !conn->listener)
+		memcpy(&conn->peer, &conn->id->route.addr.dst_addr,
+		       sizeof(conn->peer));
 	sdp_conn_set_state(conn, TCP_ESTABLISHED);
 	cancel_delayed_work(&conn->timer_work);
 	sdp_conn_start_timer(conn);
@@ -367,6 +395,10 @@ static int sdp_cm_connect_request(struct rdma_cm_id *id,
 	sock_hold(lsk);
 	conn->listener = lsk;
 	conn->id = id;
+	/* an association: its peer is known by the port its Hello names */
+	memcpy(&conn->peer, &id->route.addr.dst_addr, sizeof(conn->peer));
+	if (records && hi.src_port)
+		sdp_addr_set_port(&conn->peer, hi.src_port);
 	id->context = conn;
 	id->event_handler = sdp_cm_handler;
 

@@ -326,9 +326,13 @@ void sdp_conn_set_state(struct sdp_conn *conn, int state)
 	if (state == TCP_ESTABLISHED)
 		set_bit(SDP_CF_WAS_UP, &conn->flags);
 	/* the port table: an established connection holds its local port,
-	 * one that we closed first keeps holding it in TIME_WAIT
+	 * one that we closed first keeps holding it in TIME_WAIT. Not an
+	 * association a one-to-many socket set up: the socket holds its
+	 * port (which it may still listen on), and, as SCTP, there is no
+	 * TIME_WAIT
 	 */
-	if (state == TCP_ESTABLISHED && !conn->bind.listed) {
+	if (state == TCP_ESTABLISHED && !conn->bind.listed &&
+	    !(conn->boundary && !conn->listener)) {
 		sdp_bind_init(&conn->bind, sk, &conn->local, SDP_BIND_CONN);
 		sdp_port_claim(&conn->bind, false);
 	} else if (state == TCP_CLOSE && conn->bind.listed) {

@@ -483,11 +483,22 @@ static struct sock *sdp_assoc_connect(struct sock *psk,
 				      struct sdp_seq_first *first)
 {
 	struct sdp_sock *pssk = sdp_sk(psk);
+	struct sockaddr_storage src;
 	struct rdma_cm_id *id;
 	struct sdp_conn *conn;
 	struct sock *sk;
 	int err;
 
+	/* rdma_cm lets no id share the port of a listening id (nor listen
+	 * on a port other ids share): the association's id takes an
+	 * ephemeral port on the socket's address, and its Hello names the
+	 * socket's port, by which the peer knows it (cm.c)
+	 */
+	memcpy(&src, &pssk->bound, sizeof(src));
+	if (src.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&src)->sin6_port = 0;
+	else
+		((struct sockaddr_in *)&src)->sin_port = 0;
 	sk = sdp_sk_alloc(sock_net(psk), NULL, SOCK_SEQPACKET, 0, 0);
 	if (!sk)
 		return ERR_PTR(-ENOBUFS);
@@ -507,8 +518,10 @@ static struct sock *sdp_assoc_connect(struct sock *psk,
 	}
 	lock_sock_nested(sk, SINGLE_DEPTH_NESTING);
 	sdp_sk(sk)->conn = conn;
+	memcpy(&sdp_sk(sk)->bound, &pssk->bound, sizeof(pssk->bound));
+	sdp_sk(sk)->bound_set = true;
 	sdp_assoc_link(psk, sk, dst);
-	err = sdp_cm_connect(conn, id, &pssk->bound, dst);
+	err = sdp_cm_connect(conn, id, &src, dst);
 	if (err) {
 		conn->id = id;
 		conn->err = -err;

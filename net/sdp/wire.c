@@ -325,6 +325,8 @@ void sdp_pack_hello(struct sdp_hello *h, const struct sdp_hello_info *i)
 	h->localrcvsz = cpu_to_be32(i->rcvsz);
 	h->desremrcvsz = cpu_to_be32(i->desremrcvsz);
 	h->caps = cpu_to_be32(i->caps);
+	if (i->caps & SDP_CAP_MSG_BOUNDARY)
+		h->src_port = cpu_to_be16(i->src_port);
 }
 EXPORT_SYMBOL_SDP_KUNIT(sdp_pack_hello);
 
@@ -377,6 +379,8 @@ int sdp_unpack_hello(const void *buf, size_t len, struct sdp_hello_info *i)
 	i->rcvsz = be32_to_cpu(h->localrcvsz);
 	i->desremrcvsz = be32_to_cpu(h->desremrcvsz);
 	i->caps = be32_to_cpu(h->caps);
+	if (i->caps & SDP_CAP_MSG_BOUNDARY)
+		i->src_port = be16_to_cpu(h->src_port);
 	return 0;
 }
 EXPORT_SYMBOL_SDP_KUNIT(sdp_unpack_hello);

@@ -93,7 +93,8 @@ struct sdp_hello {
 	__be32	localrcvsz;
 	__be32	desremrcvsz;
 	__be32	caps;
-	u8	rsvd[24];
+	__be16	src_port;	/* MSG_BOUNDARY: the sender's socket's port */
+	u8	rsvd[22];
 } __packed;
 
 struct sdp_hello_ack {
@@ -190,6 +191,11 @@ struct sdp_hello_info {
 	u32	rcvsz;		/* Hello: localrcvsz; HelloAck: actrcvsz */
 	u32	desremrcvsz;	/* Hello only */
 	u32	caps;
+	/* Hello with MSG_BOUNDARY: the port of the one-to-many socket the
+	 * association belongs to (its rdma_cm id has a port of its own);
+	 * 0: none, the connection's own port stands
+	 */
+	u16	src_port;
 };
 
 size_t sdp_ext_len(u8 mid);

@@ -649,6 +649,31 @@ static void wire_test_hello_round_trip(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, out.version, 0x2f);
 }
 
+/* MSG_BOUNDARY: the Hello carries the one-to-many socket's port (bytes
+ * 32-33, big-endian); without it the field is not sent nor read
+ */
+static void wire_test_hello_src_port(struct kunit *test)
+{
+	struct sdp_hello_info in = hello_info, out;
+	struct sdp_hello h;
+	const u8 *p = (const u8 *)&h;
+
+	in.src_port = 0x1f90;
+	sdp_pack_hello(&h, &in);
+	KUNIT_EXPECT_EQ(test, p[32], 0x1f);
+	KUNIT_EXPECT_EQ(test, p[33], 0x90);
+	KUNIT_ASSERT_EQ(test, sdp_unpack_hello(&h, sizeof(h), &out), 0);
+	KUNIT_EXPECT_EQ(test, out.src_port, 0x1f90);
+
+	in.caps = SDP_CAP_RDMA_READ_ZCOPY;
+	sdp_pack_hello(&h, &in);
+	KUNIT_EXPECT_EQ(test, p[32], 0);
+	KUNIT_EXPECT_EQ(test, p[33], 0);
+	h.src_port = cpu_to_be16(0x1f90);
+	KUNIT_ASSERT_EQ(test, sdp_unpack_hello(&h, sizeof(h), &out), 0);
+	KUNIT_EXPECT_EQ(test, out.src_port, 0);
+}
+
 static void wire_test_hello_ack_round_trip(struct kunit *test)
 {
 	static const u8 want[] = {
@@ -964,6 +989,7 @@ static struct kunit_case wire_msg_cases[] = {
 	KUNIT_CASE(wire_test_payload_on_control),
 	KUNIT_CASE(wire_test_zero_size),
 	KUNIT_CASE(wire_test_hello_round_trip),
+	KUNIT_CASE(wire_test_hello_src_port),
 	KUNIT_CASE(wire_test_hello_ack_round_trip),
 	KUNIT_CASE(wire_test_hello_bad),
 	KUNIT_CASE(wire_test_hello_ack_bad),

@@ -762,6 +762,26 @@ static int wait_gone(const struct fam *f, int fd, int32_t id, int ms)
 	return errno == EINVAL;
 }
 
+/* status of every id 1 .. 64 fails (a socket whose only associations
+ * ended; SDP numbers each socket's from 1), within ms
+ */
+static int none_left(const struct fam *f, int fd, int ms)
+{
+	double end = mono_ms() + ms;
+	int32_t id;
+
+	for (id = 1; id <= 64; id++) {
+		while (sq_status(f, fd, id, NULL) == 0) {
+			if (mono_ms() > end)
+				return 0;
+			sleep_ms(10);
+		}
+		if (errno != EINVAL)
+			return 0;
+	}
+	return 1;
+}
+
 /* nothing must become readable on fd within QUIET_MS */
 static void expect_quiet(int fd, const char *label)
 {
@@ -1582,15 +1602,30 @@ TEST_DIFF(bad_cmsg_size)
  */
 TEST_DIFF(unknown_assoc_id)
 {
-	uint16_t sport, cport;
-	int s = sq_server(f, &sport), c = sq_client(f, &cport);
-	int32_t sid, cid, bogus;
+	uint16_t sport, s2port, cport;
+	int s = sq_server(f, &sport), s2 = sq_server(f, &s2port);
+	int c = sq_client(f, &cport);
+	int32_t sid, cid, cid2, foreign, bogus;
 	struct sockaddr_in pa;
 	int st;
 
 	sid = hello(f, s, sport, c, NULL);
 	cid = hello_back(f, s, sid, c);
-	bogus = sid + 1000;
+	/* a second association of the client (to s2): the client then knows
+	 * two ids, and at least one of them is not the server's only one
+	 */
+	cid2 = hello_back(f, s2, hello(f, s2, s2port, c, NULL), c);
+	foreign = cid != sid ? cid : cid2;
+	/* an id certainly unknown to the server: above every id we know of */
+	bogus = sid;
+	if (cid > bogus)
+		bogus = cid;
+	if (cid2 > bogus)
+		bogus = cid2;
+	bogus += 1000;
+	diag("ids: server %d, client %d and %d; foreign %d, bogus %d", sid, cid,
+	     cid2, foreign, bogus);
+	REQUIRE(cid != cid2, "the client's two associations share id %d", cid);
 	EXPECT_OK("status(live id)", sq_status(f, s, sid, &st));
 	EXPECT_ERR("status(unknown id)", sq_status(f, s, bogus, NULL), EINVAL);
 	EXPECT_ERR("status(id 0)", sq_status(f, s, 0, NULL), EINVAL);
@@ -1600,17 +1635,17 @@ TEST_DIFF(unknown_assoc_id)
 	EXPECT_ERR("peeloff(id 0)", sq_peeloff(f, s, 0), EINVAL);
 	expect_refused("sendmsg(unknown id, no address)",
 		       CALL(sq_send_id(f, s, bogus, "x", 1, 0, 0)), bad_id_errno(f));
-	/* an id of another socket's association */
-	if (cid != sid) {
-		EXPECT_ERR("status(the client socket's id on the server)",
-			   sq_status(f, s, cid, NULL), EINVAL);
-	} else {
-		/* ids may be per socket (SDP): then there is no "foreign" id to try */
-		obs("status(the client socket's id on the server): -1 EINVAL");
-		diag("client and server ids are both %d", cid);
-	}
+	/* an id of another socket's association (SDP's ids are per socket,
+	 * SCTP's global: "foreign" is one the server does not have either way)
+	 */
+	EXPECT_ERR("status(the client socket's id on the server)",
+		   sq_status(f, s, foreign, NULL), EINVAL);
+	expect_refused("sendmsg(the client socket's id on the server)",
+		       CALL(sq_send_id(f, s, foreign, "x", 1, 0, 0)), bad_id_errno(f));
+	EXPECT_OK("status(live id) still", sq_status(f, s, sid, &st));
 	expect_quiet(c, "client: nothing arrived");
 	close(c);
+	close(s2);
 	close(s);
 }
 
@@ -1872,10 +1907,17 @@ TEST_DIFF(cant_start)
 		FAIL("sendto to a dead port: %zd %s", r, r < 0 ? errname(e) : "");
 	}
 	EXPECT_TRUE("failure reported", reported);
+	/* its id (from the notification) no longer names anything; a refused
+	 * send without one (sdp): no id of the socket's first ones does
+	 */
 	if (n.assoc_id > 0)
-		EXPECT_TRUE("the failed association is gone", wait_gone(f, c, n.assoc_id, WAIT_MS));
+		EXPECT_TRUE("the failed association is gone",
+			    wait_gone(f, c, n.assoc_id, WAIT_MS));
 	else
-		obs("the failed association is gone: yes");
+		EXPECT_TRUE("the failed association is gone",
+			    none_left(f, c, WAIT_MS));
+	EXPECT_ERR("status(the failed id)",
+		   sq_status(f, c, n.assoc_id > 0 ? n.assoc_id : 1, NULL), EINVAL);
 	expect_quiet(c, "client: nothing else");
 	/* the socket still works */
 	EXPECT_VAL("sendto(server)", sq_send(f, c, &sa, "works", 5, NULL, 0), 5);
@@ -2165,11 +2207,24 @@ TEST_DIFF_T(autoclose, 90)
  * Flow control per association: the server sends to peer A, which does
  * not read, until MSG_DONTWAIT fails with EAGAIN; sends to peer B on the
  * same socket still go through (B reads them); A still gets EAGAIN;
- * once A reads, it gets everything.
+ * once A reads, it gets everything. While A is stalled poll() on the
+ * server reports POLLOUT (sdp only, see POLLOUT_CHECK).
  *
  * SCTP shares the send buffer among a socket's associations unless
  * net.sctp.sndbuf_policy is 1; the sctp run sets it (and restores it).
+ *
+ * POLLOUT on the one-to-many socket while one association is stalled and
+ * another is not: SDP reports it (a send to some association can make
+ * progress). SCTP does not: with sndbuf_policy 1 its poll() still asks
+ * whether the socket's whole send buffer has room, which the stalled
+ * association holds (seen on 6.1: no POLLOUT while a MSG_DONTWAIT send to
+ * the free association succeeds). Checked on sdp only, not recorded.
  */
+#define POLLOUT_CHECK(label, rev) do {					\
+	if (is_sdp(f))							\
+		CHECK((rev) & POLLOUT, "%s: %s", label, pollstr(rev));	\
+} while (0)
+
 TEST_DIFF_T(stalled_reader, 120)
 {
 	long old_pol;
@@ -2178,7 +2233,7 @@ TEST_DIFF_T(stalled_reader, 120)
 	int32_t ida, idb;
 	static char msg[16384], buf[16384 + 1];
 	long sent_a = 0, got_a = 0, bad_a = 0, limit = (64L << 20) / sizeof(msg);
-	int hit = 0;
+	int hit = 0, rev;
 	struct rmsg m;
 
 	sctp_policy(f, "sndbuf_policy", &old_pol);
@@ -2211,6 +2266,16 @@ TEST_DIFF_T(stalled_reader, 120)
 		sleep_ms(scaled_ms(300));
 	}
 	EXPECT_TRUE("sends to the stalled peer end in EAGAIN", hit && sent_a > 0);
+	/* A is stalled, B is free: a send to B can make progress, so poll()
+	 * on the one-to-many socket reports POLLOUT
+	 */
+	rev = poll_now(s, 0);
+	diag("poll with A stalled: %s", pollstr(rev));
+	POLLOUT_CHECK("A stalled, B free: POLLOUT", rev);
+	EXPECT_VAL("A stalled: MSG_DONTWAIT send to B goes through",
+		   sq_send_id(f, s, idb, "b", 1, 2, MSG_DONTWAIT), 1);
+	if (recv_data(f, b, buf, sizeof(buf), &m, "B recv first"))
+		EXPECT_TRUE("B got it", m.r == 1 && buf[0] == 'b');
 
 	for (k = 0; k < 20; k++) {
 		double end = mono_ms() + scaled_ms(2000);
@@ -2242,6 +2307,9 @@ TEST_DIFF_T(stalled_reader, 120)
 	EXPECT_EQ("messages B received intact", got_b, 20);
 	EXPECT_ERR("A still stalled: MSG_DONTWAIT send",
 		   sq_send_id(f, s, ida, msg, sizeof(msg), 1, MSG_DONTWAIT), EAGAIN);
+	rev = poll_now(s, 0);
+	diag("poll with A still stalled, B drained: %s", pollstr(rev));
+	POLLOUT_CHECK("A still stalled, B free: POLLOUT", rev);
 
 	/* A reads now: everything it was sent, in order */
 	for (got_a = 0; got_a < sent_a; got_a++) {
@@ -2373,6 +2441,282 @@ TEST_DIFF(close_ends_all)
 		close(c[i]);
 	close(p);
 	close(c[NC - 1]);
+}
+
+/*
+ * A listening socket that also initiates (RFC 6458 3.1.1: sendmsg to an
+ * address without an association sets one up whether or not the socket
+ * listens). A and B both listen; A sends to B's address: COMM_UP on both,
+ * B gets the message from A's address (A's own port), B replies by id and
+ * A gets it from B's address with its COMM_UP id; both see the other as
+ * the peer in SDP_STATUS; a send by address either way takes the same
+ * association; A still takes new associations from a third socket and
+ * keeps its port.
+ */
+TEST_DIFF(listener_sends)
+{
+	uint16_t pa, pb, pc;
+	int a = sq_server(f, &pa), b = sq_server(f, &pb), c, st;
+	struct sockaddr_in aa = sin_local(pa), ba = sin_peer(pb), ca, x;
+	socklen_t xl = sizeof(x);
+	struct note na, nb, n3;
+	int32_t aid, bid;
+	char buf[64];
+	struct rmsg m;
+
+	SETUP_OK("A events", sq_subscribe(f, a, 1, 1, 0));
+	SETUP_OK("B events", sq_subscribe(f, b, 1, 1, 0));
+	EXPECT_VAL("A (listening) sendto B (listening)",
+		   sq_send(f, a, &ba, "from A", 6, NULL, 0), 6);
+	na = expect_note(f, a, "A", N_ASSOC_CHANGE, SDP_COMM_UP, 0);
+	nb = expect_note(f, b, "B", N_ASSOC_CHANGE, SDP_COMM_UP, 0);
+	aid = na.assoc_id;
+	bid = nb.assoc_id;
+	if (recv_data(f, b, buf, sizeof(buf), &m, "B recv")) {
+		EXPECT_TRUE("B: the message, whole", m.r == 6 &&
+			    !memcmp(buf, "from A", 6) && (m.flags & MSG_EOR));
+		EXPECT_TRUE("B: msg_name is A's address and port", sin_eq(&m.from, &aa));
+		diag("B: msg_name %s, A %s", sinstr(&m.from), sinstr(&aa));
+		EXPECT_TRUE("B: the id of its COMM_UP", m.si.assoc_id == bid);
+	}
+	EXPECT_VAL("B replies by id", sq_send_id(f, b, bid, "from B", 6, 7, 0), 6);
+	if (recv_data(f, a, buf, sizeof(buf), &m, "A recv")) {
+		EXPECT_TRUE("A: the reply, whole", m.r == 6 &&
+			    !memcmp(buf, "from B", 6) && (m.flags & MSG_EOR));
+		EXPECT_TRUE("A: msg_name is B's address", sin_eq(&m.from, &ba));
+		EXPECT_TRUE("A: the id of its COMM_UP", m.si.assoc_id == aid);
+		EXPECT_EQ("A: ppid", m.si.ppid, 7);
+	}
+	st = -1;
+	EXPECT_OK("A status", sq_status(f, a, aid, &st));
+	EXPECT_EQ("A sstat_state (ESTABLISHED)", st, SDP_ESTABLISHED);
+	memset(&x, 0, sizeof(x));
+	EXPECT_OK("A peer addr", sq_peer_addr(f, a, aid, &x));
+	EXPECT_TRUE("A: peer addr is B", sin_eq(&x, &ba));
+	memset(&x, 0, sizeof(x));
+	EXPECT_OK("B peer addr", sq_peer_addr(f, b, bid, &x));
+	EXPECT_TRUE("B: peer addr is A", sin_eq(&x, &aa));
+	diag("B: peer addr %s", sinstr(&x));
+
+	/* by address, both ways: the association there is */
+	EXPECT_VAL("A sendto B again", sq_send(f, a, &ba, "again", 5, NULL, 0), 5);
+	if (recv_data(f, b, buf, sizeof(buf), &m, "B recv 2"))
+		EXPECT_TRUE("B: same association", m.r == 5 && m.si.assoc_id == bid);
+	EXPECT_VAL("B sendto A's address", sq_send(f, b, &aa, "byaddr", 6, NULL, 0), 6);
+	if (recv_data(f, a, buf, sizeof(buf), &m, "A recv 2"))
+		EXPECT_TRUE("A: same association", m.r == 6 && m.si.assoc_id == aid);
+	expect_quiet(a, "A: no other association");
+	expect_quiet(b, "B: no other association");
+
+	/* A still listens */
+	c = sq_client(f, &pc);
+	ca = sin_local(pc);
+	{
+		struct sockaddr_in ap = sin_peer(pa);
+
+		EXPECT_VAL("third socket sendto A", sq_send(f, c, &ap, "to A", 4, NULL, 0), 4);
+	}
+	n3 = expect_note(f, a, "A", N_ASSOC_CHANGE, SDP_COMM_UP, 0);
+	if (recv_data(f, a, buf, sizeof(buf), &m, "A recv 3")) {
+		EXPECT_TRUE("A: the third socket's message", m.r == 4 &&
+			    !memcmp(buf, "to A", 4) && sin_eq(&m.from, &ca));
+		EXPECT_TRUE("A: a second association id", m.si.assoc_id == n3.assoc_id &&
+			    n3.assoc_id != aid);
+	}
+	EXPECT_OK("getsockname(A)", getsockname(a, (struct sockaddr *)&x, &xl));
+	EXPECT_TRUE("A keeps its address and port", sin_eq(&x, &aa));
+
+	/* the third socket, with an association of its own, starts to listen
+	 * and takes one from a fourth
+	 */
+	EXPECT_OK("third socket (an association up) listen()", listen(c, 16));
+	{
+		uint16_t pd;
+		int d = sq_client(f, &pd);
+		struct sockaddr_in cp = sin_peer(pc), da = sin_local(pd), ap = sin_peer(pa);
+
+		EXPECT_VAL("fourth socket sendto the third",
+			   sq_send(f, d, &cp, "to C", 4, NULL, 0), 4);
+		if (recv_data(f, c, buf, sizeof(buf), &m, "C recv")) {
+			EXPECT_TRUE("C: the fourth socket's message", m.r == 4 &&
+				    !memcmp(buf, "to C", 4) && sin_eq(&m.from, &da));
+		}
+		EXPECT_VAL("C replies by address", sq_send(f, c, &da, "back", 4, NULL, 0), 4);
+		if (recv_data(f, d, buf, sizeof(buf), &m, "D recv"))
+			EXPECT_TRUE("D: C's reply, from C's address", m.r == 4 &&
+				    sin_eq(&m.from, &cp));
+		EXPECT_VAL("C to A, on the association it had",
+			   sq_send(f, c, &ap, "C2", 2, NULL, 0), 2);
+		if (recv_data(f, a, buf, sizeof(buf), &m, "A recv 4"))
+			EXPECT_TRUE("A: on the same association", m.r == 2 &&
+				    m.si.assoc_id == n3.assoc_id);
+		expect_quiet(d, "D: nothing else");
+		close(d);
+	}
+	expect_quiet(a, "A: nothing else");
+	expect_quiet(b, "B: nothing else");
+	expect_quiet(c, "C: nothing else");
+	close(c);
+	close(b);
+	close(a);
+}
+
+/*
+ * accept() on a one-to-many socket, listening or not: EOPNOTSUPP (as
+ * SCTP). connect() alone sets an association up: once it returned, before
+ * anything was sent, both sides had COMM_UP, SDP_STATUS says ESTABLISHED
+ * with the right peer on each side, and a second connect() to the same
+ * address: EISCONN.
+ */
+TEST_DIFF(accept_and_connect)
+{
+	uint16_t sport, cport;
+	int s = sq_server(f, &sport), c = sq_client(f, &cport), st;
+	struct sockaddr_in sa = sin_peer(sport), ca = sin_local(cport), x;
+	struct note nc, ns;
+	char buf[64];
+	struct rmsg m;
+
+	EXPECT_ERR("accept() on a listening one-to-many socket",
+		   accept(s, NULL, NULL), EOPNOTSUPP);
+	EXPECT_ERR("accept4(SOCK_NONBLOCK) on it",
+		   accept4(s, NULL, NULL, SOCK_NONBLOCK), EOPNOTSUPP);
+	EXPECT_ERR("accept() on one that does not listen",
+		   accept(c, NULL, NULL), EOPNOTSUPP);
+	SETUP_OK("server events", sq_subscribe(f, s, 1, 1, 0));
+	SETUP_OK("client events", sq_subscribe(f, c, 1, 1, 0));
+	EXPECT_OK("connect()", connect(c, (struct sockaddr *)&sa, sizeof(sa)));
+	nc = expect_note(f, c, "client after connect()", N_ASSOC_CHANGE, SDP_COMM_UP, 0);
+	ns = expect_note(f, s, "server after connect()", N_ASSOC_CHANGE, SDP_COMM_UP, 0);
+	st = -1;
+	EXPECT_OK("client status(its COMM_UP id)", sq_status(f, c, nc.assoc_id, &st));
+	EXPECT_EQ("client sstat_state (ESTABLISHED)", st, SDP_ESTABLISHED);
+	st = -1;
+	EXPECT_OK("server status(its COMM_UP id)", sq_status(f, s, ns.assoc_id, &st));
+	EXPECT_EQ("server sstat_state (ESTABLISHED)", st, SDP_ESTABLISHED);
+	memset(&x, 0, sizeof(x));
+	EXPECT_OK("client peer addr", sq_peer_addr(f, c, nc.assoc_id, &x));
+	EXPECT_TRUE("client: peer is the server", sin_eq(&x, &sa));
+	memset(&x, 0, sizeof(x));
+	EXPECT_OK("server peer addr", sq_peer_addr(f, s, ns.assoc_id, &x));
+	EXPECT_TRUE("server: peer is the client", sin_eq(&x, &ca));
+	EXPECT_ERR("connect() again to the same address",
+		   connect(c, (struct sockaddr *)&sa, sizeof(sa)), EISCONN);
+	expect_quiet(s, "server: no data (nothing was sent)");
+	EXPECT_VAL("client sends by its COMM_UP id",
+		   sq_send_id(f, c, nc.assoc_id, "first", 5, 0, 0), 5);
+	if (recv_data(f, s, buf, sizeof(buf), &m, "server recv"))
+		EXPECT_TRUE("server: on its COMM_UP id", m.r == 5 &&
+			    m.si.assoc_id == ns.assoc_id);
+	expect_quiet(s, "server: nothing else");
+	expect_quiet(c, "client: nothing else");
+	close(c);
+	close(s);
+}
+
+/* one line of /proc/net/sdp */
+struct procline {
+	uint32_t laddr, raddr;
+	unsigned int lport, rport, st;
+	char type[16];
+	int assoc;
+};
+
+static int proc_lines(struct procline *pl, int max)
+{
+	FILE *fp = fopen("/proc/net/sdp", "r");
+	char line[512];
+	int n = 0;
+
+	if (!fp)
+		return -1;
+	while (n < max && fgets(line, sizeof(line), fp)) {
+		struct procline *p = &pl[n];
+		unsigned long ino;
+		unsigned int uid;
+		int sl, tmo;
+
+		if (sscanf(line, " %d: %x:%x %x:%x %x %*x:%*x %*x:%*x %*x %u %d %lu %15s %d",
+			   &sl, &p->laddr, &p->lport, &p->raddr, &p->rport, &p->st,
+			   &uid, &tmo, &ino, p->type, &p->assoc) == 11)
+			n++;
+	}
+	fclose(fp);
+	return n;
+}
+
+/* how many lines have this type, local and remote address and assoc id */
+static int proc_count(const struct procline *pl, int n, const char *type,
+		      const struct sockaddr_in *l, const struct sockaddr_in *r,
+		      int assoc)
+{
+	int i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += !strcmp(pl[i].type, type) &&
+		     pl[i].laddr == l->sin_addr.s_addr &&
+		     pl[i].lport == ntohs(l->sin_port) &&
+		     pl[i].raddr == r->sin_addr.s_addr &&
+		     pl[i].rport == ntohs(r->sin_port) && pl[i].assoc == assoc;
+	return k;
+}
+
+/*
+ * /proc/net/sdp (sdp only): with N associations up on one server, one
+ * line for each on the server (its association id, the client's address
+ * as remote, the server's as local, state ESTABLISHED) and one on each
+ * client (its id, the server as remote), type seqpacket; the listening
+ * one-to-many socket itself: assoc 0, state LISTEN, no remote address.
+ */
+TEST_SDP(proc_net_sdp_assocs)
+{
+	enum { N = 4, MAXL = 512 };
+	static struct procline pl[MAXL];
+	uint16_t sport, cp[N];
+	int s = sq_server(f, &sport), c[N], i, n, ok_s = 0, ok_c = 0;
+	struct sockaddr_in sl = sin_local(sport), cl[N];
+	int32_t sid[N], cid[N];
+
+	for (i = 0; i < N; i++) {
+		c[i] = sq_client(f, &cp[i]);
+		cl[i] = sin_local(cp[i]);
+		sid[i] = hello(f, s, sport, c[i], NULL);
+		cid[i] = hello_back(f, s, sid[i], c[i]);
+	}
+	n = proc_lines(pl, MAXL);
+	REQUIRE(n > 0, "no lines read from /proc/net/sdp (%d)", n);
+	diag("%d lines in /proc/net/sdp", n);
+	for (i = 0; i < N; i++) {
+		int ks = proc_count(pl, n, "seqpacket", &sl, &cl[i], sid[i]);
+		int kc = proc_count(pl, n, "seqpacket", &cl[i], &sl, cid[i]);
+
+		diag("association %d: server id %d: %d lines, client id %d: %d lines",
+		     i, sid[i], ks, cid[i], kc);
+		ok_s += ks == 1;
+		ok_c += kc == 1;
+	}
+	EXPECT_EQ("server's associations with one line each", ok_s, N);
+	EXPECT_EQ("clients' associations with one line each", ok_c, N);
+	{
+		int k = 0, est = 0, j;
+
+		for (j = 0; j < n; j++) {
+			if (strcmp(pl[j].type, "seqpacket") ||
+			    pl[j].laddr != sl.sin_addr.s_addr ||
+			    pl[j].lport != sport)
+				continue;
+			if (pl[j].assoc == 0 && pl[j].st == 0x0A && !pl[j].raddr &&
+			    !pl[j].rport)
+				k++;
+			else if (pl[j].assoc > 0 && pl[j].st == 0x01)
+				est++;
+		}
+		EXPECT_EQ("the listening socket's line (assoc 0, LISTEN)", k, 1);
+		EXPECT_EQ("server-side lines in ESTABLISHED", est, N);
+	}
+	for (i = 0; i < N; i++)
+		close(c[i]);
+	close(s);
 }
 
 /*
