@@ -327,6 +327,17 @@ static void *receiver_fn(void *arg)
 	return r;
 }
 
+/* one sender thread and one receiver thread, to their ends */
+static void run_one_way(struct sender *sn, struct receiver *r)
+{
+	pthread_t th[2];
+
+	pthread_create(&th[0], NULL, sender_fn, sn);
+	pthread_create(&th[1], NULL, receiver_fn, r);
+	pthread_join(th[0], NULL);
+	pthread_join(th[1], NULL);
+}
+
 static void pair_thresh(const struct fam *f, int *c, int *s, int thresh)
 {
 	t_pair(f, c, s);
@@ -552,7 +563,6 @@ TEST_DIFF_T(file_backed, 180)
 	struct receiver r;
 	struct zstats z0, z;
 	uint8_t sha[32];
-	pthread_t th[2];
 	uint8_t *p;
 	int fd, c, s;
 
@@ -570,10 +580,7 @@ TEST_DIFF_T(file_backed, 180)
 	sn = (struct sender){ .fd = c, .p = p, .len = len, .shut_wr = 1 };
 	r = (struct receiver){ .fd = s, .seed = 77 };
 	z0 = zs_get(f);
-	pthread_create(&th[0], NULL, sender_fn, &sn);
-	pthread_create(&th[1], NULL, receiver_fn, &r);
-	pthread_join(th[0], NULL);
-	pthread_join(th[1], NULL);
+	run_one_way(&sn, &r);
 	EXPECT_EQ("sent from a MAP_SHARED file", sn.sent, len);
 	EXPECT_EQ("received, EOF after", r.eof ? (long long)r.got : -1, len);
 	EXPECT_TRUE("sha256 equal", !memcmp(sha, r.sha, 32) && r.bad < 0);
@@ -1401,7 +1408,6 @@ TEST_DIFF_T(no_mode_at_peer, 300)
 	struct sender sn;
 	struct receiver r;
 	struct zstats z0, z;
-	pthread_t th[2];
 	int old = mode_set(f, 3), c, s;
 
 	pair_thresh(f, &c, &s, PAGE);
@@ -1411,10 +1417,7 @@ TEST_DIFF_T(no_mode_at_peer, 300)
 			      .shut_wr = 1 };
 	r = (struct receiver){ .fd = s, .seed = 31 };
 	z0 = zs_get(f);
-	pthread_create(&th[0], NULL, sender_fn, &sn);
-	pthread_create(&th[1], NULL, receiver_fn, &r);
-	pthread_join(th[0], NULL);
-	pthread_join(th[1], NULL);
+	run_one_way(&sn, &r);
 	EXPECT_EQ("sent", sn.sent, len);
 	EXPECT_EQ("received intact, EOF after",
 		  r.eof && r.bad < 0 ? (long long)r.got : -1, len);
