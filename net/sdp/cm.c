@@ -397,7 +397,10 @@ static int sdp_cm_connect_request(struct rdma_cm_id *id,
 	conn->id = id;
 	/* an association: its peer is known by the port its Hello names */
 	memcpy(&conn->peer, &id->route.addr.dst_addr, sizeof(conn->peer));
-	if (records && hi.src_port)
+	/* a port below PROT_SOCK is not taken on the peer's word: such an
+	 * association is known by its rdma_cm id's own port
+	 */
+	if (records && hi.src_port >= PROT_SOCK)
 		sdp_addr_set_port(&conn->peer, hi.src_port);
 	id->context = conn;
 	id->event_handler = sdp_cm_handler;

@@ -157,6 +157,24 @@ static void sdp_assoc_unlink(struct sock *psk, struct sock *sk)
 }
 
 /* a passive child is up (cm.c): it joins the listener's table */
+/* has an established association that @peer set up (a passive one) its
+ * address (one that peer is closing may be followed by a new one)
+ */
+static bool sdp_seq_peer_taken(struct sdp_sock *ssk,
+			       const struct sockaddr_storage *peer)
+{
+	struct sdp_aent *e = NULL;
+
+	while ((e = sdp_atab_find_addr(&ssk->atab, peer, e))) {
+		struct sdp_conn *c = sdp_sk(sdp_assoc_sk(e))->conn;
+
+		if (c && c->listener &&
+		    READ_ONCE(c->state) == TCP_ESTABLISHED)
+			return true;
+	}
+	return false;
+}
+
 bool sdp_seq_child_ready(struct sock *lsk, struct sdp_conn *conn)
 {
 	struct sock *sk = conn->sk;
@@ -166,7 +184,12 @@ bool sdp_seq_child_ready(struct sock *lsk, struct sdp_conn *conn)
 	sdp_sk(lsk)->pending--;
 	if (lsk->sk_state == TCP_LISTEN && !sock_flag(lsk, SOCK_DEAD)) {
 		lock_sock_nested(sk, SINGLE_DEPTH_NESTING);
-		if (conn->state != TCP_CLOSE) {
+		/* the peer's address comes from its Hello (src_port): one that
+		 * an established association set up by that peer already has
+		 * is not taken a second time (it could only be claimed)
+		 */
+		if (conn->state != TCP_CLOSE &&
+		    !sdp_seq_peer_taken(sdp_sk(lsk), &conn->peer)) {
 			sdp_assoc_link(lsk, sk, &conn->peer);
 			linked = true;
 			sdp_assoc_update(lsk, sk);	/* COMM_UP */
@@ -1214,6 +1237,9 @@ static int sdp_seq_getname(struct socket *sock, struct sockaddr *uaddr,
 			return -ENOTCONN;
 		}
 		memcpy(&ss, &ssk->conn->peer, sizeof(ss));
+	} else if (ssk->peeled && ssk->conn && ssk->conn->local.ss_family) {
+		/* its own address, not a wildcard its socket was bound to */
+		memcpy(&ss, &ssk->conn->local, sizeof(ss));
 	} else if (ssk->bound_set) {
 		memcpy(&ss, &ssk->bound, sizeof(ss));
 	} else if (ssk->conn && ssk->conn->local.ss_family) {
