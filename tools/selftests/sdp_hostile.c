@@ -1255,6 +1255,79 @@ TEST_SDP(seqpacket_record_header_rsvd) { sq_attack(f, F_EOR, 16); }
 /* urgent data has no place in records */
 TEST_SDP(seqpacket_oob_pres) { sq_attack(f, F_EOR | 0x01, 16); }
 
+/*
+ * A Hello with MSG_BOUNDARY names the port of the peer's one-to-many
+ * socket (src_port, its bytes 32-33), which the listener takes as the
+ * association's peer port. The hostile peer claims (1) the port of the
+ * bystander's established association: its association must be reset
+ * and its record never delivered, the bystander untouched; (2) port 80,
+ * below 1024: its association is known by its own rdma_cm port instead.
+ */
+static void sq_claim(struct sqbed *b, uint16_t port, const char *what,
+		     struct sockaddr_in *from)
+{
+	struct w_hello hl;
+	struct hpeer h;
+	struct iovec iov;
+	struct msghdr m;
+	uint32_t len;
+	char buf[64];
+	ssize_t n;
+
+	h_open(&h, b->port, 0);
+	hello_good(&hl);
+	hl.caps = htonl(CAP_MSG_BOUNDARY);
+	hl.rsvd[0] = port >> 8;
+	hl.rsvd[1] = port & 0xff;
+	REQUIRE(h_connect(&h, &hl, sizeof(hl)) == RDMA_CM_EVENT_ESTABLISHED,
+		"%s: connect: %s", what, rdma_event_str(h.ev));
+	h_take_hello_ack(&h);
+	len = h_build(&h, MID_DATA, F_EOR, W_RECHDR_LEN + 5);
+	memset(h_txbuf(&h) + W_BSDH_LEN, 0, W_RECHDR_LEN);
+	memcpy(h_txbuf(&h) + W_BSDH_LEN + W_RECHDR_LEN, "claim", 5);
+	h_send_raw(&h, len);
+	h.mseq++;
+	iov = (struct iovec){ buf, sizeof(buf) };
+	m = (struct msghdr){ .msg_name = from, .msg_namelen = sizeof(*from),
+			     .msg_iov = &iov, .msg_iovlen = 1 };
+	if (!from) {
+		/* the claim must be refused: a reset, and no record */
+		h_poll(&h, 3000, 0, 1);
+		EXPECT_TRUE("claimed port: the association is reset", h.got_abort);
+		n = recv(b->srv, buf, sizeof(buf), MSG_DONTWAIT);
+		CHECK(n < 0 && errno == EAGAIN,
+		      "claimed port: the record reached the reader (%zd %s)", n,
+		      n < 0 ? errname(errno) : "");
+	} else {
+		n = recvmsg(b->srv, &m, 0);
+		REQUIRE(n == 5 && !memcmp(buf, "claim", 5),
+			"%s: the record arrives: %zd %s", what, n,
+			n < 0 ? errname(errno) : "");
+	}
+	h_close(&h);
+}
+
+TEST_SDP(seqpacket_claimed_port)
+{
+	struct sockaddr_in by, low;
+	struct sqbed b;
+
+	sq_bed_open(f, &b);
+	sq_exchange(b.cli, &b.sa, b.srv, &by, "the bystander's address");
+	diag("bystander seen from port %u", ntohs(by.sin_port));
+	REQUIRE(ntohs(by.sin_port) >= 1024, "bystander on port %u",
+		ntohs(by.sin_port));
+	sq_claim(&b, ntohs(by.sin_port), "the bystander's port", NULL);
+	obs("a Hello claiming a live association's port: reset");
+	memset(&low, 0, sizeof(low));
+	sq_claim(&b, 80, "port 80", &low);
+	diag("port 80 claimed: seen from port %u", ntohs(low.sin_port));
+	EXPECT_TRUE("a claimed port below 1024 is not taken",
+		    ntohs(low.sin_port) != 80 && ntohs(low.sin_port) != 0);
+	/* the bystander's messages still go to it, and come from it */
+	sq_bed_close(f, &b);
+}
+
 /* a Hello that does not match the listener's socket type is refused */
 static void sq_wrong_kind(const struct fam *f, int seqpacket)
 {
