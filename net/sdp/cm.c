@@ -54,14 +54,6 @@ static void sdp_fill_conn_param(struct sdp_conn *conn,
 	p->rnr_retry_count = 7;
 }
 
-static void sdp_addr_set_port(struct sockaddr_storage *ss, u16 port)
-{
-	if (ss->ss_family == AF_INET6)
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-	else
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-}
-
 /* The port an association of a one-to-many socket is known by: its
  * socket's (seqpacket.c), while its rdma_cm id has an ephemeral one, as
  * rdma_cm lets no other id share the port of a listening id. 0: none.
@@ -163,6 +155,7 @@ static void sdp_cm_established(struct sdp_conn *conn,
 	struct sock *sk = conn->sk;
 	struct sdp_hello_info info;
 	int credits, err;
+	u16 port;
 
 	set_bit(SDP_CF_ESTABLISHED_CM, &conn->flags);
 	if (!conn->listener) {
@@ -191,8 +184,9 @@ static void sdp_cm_established(struct sdp_conn *conn,
 	/* an association is known by its socket's port on both sides (the
 	 * passive side set its peer from the Hello)
 	 */
-	if (sdp_assoc_port(conn))
-		sdp_addr_set_port(&conn->local, sdp_assoc_port(conn));
+	port = sdp_assoc_port(conn);
+	if (port)
+		sdp_addr_set_port(&conn->local, port);
 	if (!conn->boundary || !conn->listener)
 		memcpy(&conn->peer, &conn->id->route.addr.dst_addr,
 		       sizeof(conn->peer));

@@ -46,6 +46,14 @@ u16 sdp_addr_port(const struct sockaddr_storage *ss)
 	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
 }
 
+void sdp_addr_set_port(struct sockaddr_storage *ss, u16 port)
+{
+	if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+}
+
 void sdp_bind_init(struct sdp_bind *b, const struct sock *sk,
 		   const struct sockaddr_storage *addr, u8 kind)
 {

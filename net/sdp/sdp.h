@@ -245,6 +245,7 @@ struct sdp_bind {
 };
 
 u16 sdp_addr_port(const struct sockaddr_storage *ss);
+void sdp_addr_set_port(struct sockaddr_storage *ss, u16 port);
 void sdp_bind_init(struct sdp_bind *b, const struct sock *sk,
 		   const struct sockaddr_storage *addr, u8 kind);
 int sdp_port_claim(struct sdp_bind *b, bool check);

@@ -156,25 +156,33 @@ static void sdp_assoc_unlink(struct sock *psk, struct sock *sk)
 	ssk->parent = NULL;
 }
 
-/* a passive child is up (cm.c): it joins the listener's table */
-/* has an established association that @peer set up (a passive one) its
- * address (one that peer is closing may be followed by a new one)
+/* @ssk's association with @peer in @want's sense: live (not ended; one
+ * that ended is still in the table until it is read and forgotten, and a
+ * new one may start meanwhile), or set up by that peer and established
  */
-static bool sdp_seq_peer_taken(struct sdp_sock *ssk,
-			       const struct sockaddr_storage *peer)
+enum sdp_seq_match { SDP_SEQ_LIVE, SDP_SEQ_PEER_UP };
+
+static struct sdp_aent *sdp_seq_find(struct sdp_sock *ssk,
+				     const struct sockaddr_storage *peer,
+				     enum sdp_seq_match want)
 {
 	struct sdp_aent *e = NULL;
 
 	while ((e = sdp_atab_find_addr(&ssk->atab, peer, e))) {
 		struct sdp_conn *c = sdp_sk(sdp_assoc_sk(e))->conn;
+		int state;
 
-		if (c && c->listener &&
-		    READ_ONCE(c->state) == TCP_ESTABLISHED)
-			return true;
+		if (!c)
+			continue;
+		state = READ_ONCE(c->state);
+		if (want == SDP_SEQ_LIVE ? state != TCP_CLOSE :
+		    c->listener && state == TCP_ESTABLISHED)
+			return e;
 	}
-	return false;
+	return NULL;
 }
 
+/* a passive child is up (cm.c): it joins the listener's table */
 bool sdp_seq_child_ready(struct sock *lsk, struct sdp_conn *conn)
 {
 	struct sock *sk = conn->sk;
@@ -189,7 +197,7 @@ bool sdp_seq_child_ready(struct sock *lsk, struct sdp_conn *conn)
 		 * is not taken a second time (it could only be claimed)
 		 */
 		if (conn->state != TCP_CLOSE &&
-		    !sdp_seq_peer_taken(sdp_sk(lsk), &conn->peer)) {
+		    !sdp_seq_find(sdp_sk(lsk), &conn->peer, SDP_SEQ_PEER_UP)) {
 			sdp_assoc_link(lsk, sk, &conn->peer);
 			linked = true;
 			sdp_assoc_update(lsk, sk);	/* COMM_UP */
@@ -518,10 +526,7 @@ static struct sock *sdp_assoc_connect(struct sock *psk,
 	 * socket's port, by which the peer knows it (cm.c)
 	 */
 	memcpy(&src, &pssk->bound, sizeof(src));
-	if (src.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)&src)->sin6_port = 0;
-	else
-		((struct sockaddr_in *)&src)->sin_port = 0;
+	sdp_addr_set_port(&src, 0);
 	sk = sdp_sk_alloc(sock_net(psk), NULL, SOCK_SEQPACKET, 0, 0);
 	if (!sk)
 		return ERR_PTR(-ENOBUFS);
@@ -580,23 +585,6 @@ static int sdp_seq_cmsg(struct msghdr *msg, struct sdp_sndrcvinfo *si)
 	return 0;
 }
 
-/* the association to @dst that has not ended (one that ended is still in
- * the table until it is read and forgotten; a new one may start meanwhile)
- */
-static struct sdp_aent *sdp_seq_find_live(struct sdp_sock *ssk,
-					  const struct sockaddr_storage *dst)
-{
-	struct sdp_aent *e = NULL;
-
-	while ((e = sdp_atab_find_addr(&ssk->atab, dst, e))) {
-		struct sdp_conn *conn = sdp_sk(sdp_assoc_sk(e))->conn;
-
-		if (conn && READ_ONCE(conn->state) != TCP_CLOSE)
-			return e;
-	}
-	return NULL;
-}
-
 /* the association @si or @msg's address names, held (@sk locked), or
  * a new one when @create (NULL: bind the socket first); ERR_PTR as SCTP's
  * errnos
@@ -626,7 +614,7 @@ static struct sock *sdp_seq_lookup(struct sock *sk, struct msghdr *msg,
 	if (err)
 		return ERR_PTR(err);
 	spin_lock(&ssk->assoc_lock);
-	e = sdp_seq_find_live(ssk, &dst);
+	e = sdp_seq_find(ssk, &dst, SDP_SEQ_LIVE);
 	a = e ? sdp_assoc_sk(e) : NULL;
 	if (a)
 		sock_hold(a);
