@@ -322,6 +322,11 @@ void sdp_child_inherit(struct sock *lsk, struct sock *sk)
 	sk->sk_userlocks = lsk->sk_userlocks;
 	sk->sk_rcvlowat = lsk->sk_rcvlowat;
 	sk->sk_lingertime = lsk->sk_lingertime;
+	sk->sk_rcvtimeo = lsk->sk_rcvtimeo;
+	sk->sk_sndtimeo = lsk->sk_sndtimeo;
+#ifdef CONFIG_NET_RX_BUSY_POLL
+	sk->sk_ll_usec = lsk->sk_ll_usec;
+#endif
 	sk->sk_flags = lsk->sk_flags & ~(BIT(SOCK_DEAD) | BIT(SOCK_DONE));
 	sk->sk_uid = lsk->sk_uid;
 	sk->sk_reuse = lsk->sk_reuse;

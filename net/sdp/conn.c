@@ -8,7 +8,9 @@
  *    lock, lock_sock(conn->sk). Process context (socket calls), the CQ
  *    work and the rdma_cm event handlers all take it; all of them may
  *    sleep. There is no softirq path: the CQ's completion callback only
- *    queues conn->cq_work on sdp_wq, which polls the CQ under lock_sock.
+ *    queues conn->cq_work on sdp_wq, which polls the CQ under lock_sock,
+ *    or, when a socket call sleeps waiting for the CQ (a reader for data,
+ *    a sender for credits), wakes that call, which polls it itself.
  *  - Lock order: rdma_cm's handler_mutex (held around our event handler)
  *    before lock_sock. So code holding lock_sock never calls an rdma_cm
  *    function that takes handler_mutex (rdma_connect, rdma_destroy_id,
@@ -179,12 +181,52 @@ static int sdp_alloc_ring(struct sdp_conn *conn, struct sdp_buf **ringp,
 	return 0;
 }
 
+/* Atomic context (rxe: a tasklet). A socket call asleep between
+ * sdp_conn_wait_begin() and _end() polls the CQ when it wakes, so waking
+ * it saves the hop through a kworker; it holds the socket, so sk_wq is
+ * there. Else the CQ work polls.
+ */
 static void sdp_cq_comp(struct ib_cq *cq, void *ctx)
 {
 	struct sdp_conn *conn = ctx;
+	struct socket_wq *wq;
 
 	clear_bit(SDP_CF_ARMED, &conn->flags);
-	queue_work(sdp_wq, &conn->cq_work);
+	set_bit(SDP_CF_CQ_PENDING, &conn->flags);
+	smp_mb__after_atomic();
+	if (!atomic_read(&conn->cq_waiters)) {
+		queue_work(sdp_wq, &conn->cq_work);
+		return;
+	}
+	rcu_read_lock();
+	wq = rcu_dereference(conn->sk->sk_wq);
+	if (wq)
+		wake_up_interruptible_all(&wq->wait);
+	else
+		queue_work(sdp_wq, &conn->cq_work);
+	rcu_read_unlock();
+}
+
+/* Around a socket call's sleep (under lock_sock, released while asleep):
+ * completions that arrive meanwhile wake it (sdp_cq_comp), and it polls
+ * the CQ when it is back. Its wait condition includes
+ * sdp_conn_cq_pending(), so a handler that ran before it was on the wait
+ * queue does not leave it asleep. A completion that came between the
+ * handler's look at cq_waiters and _end's is polled by one of them or by
+ * both.
+ */
+void sdp_conn_wait_begin(struct sdp_conn *conn)
+{
+	atomic_inc(&conn->cq_waiters);
+	smp_mb__after_atomic();
+}
+
+void sdp_conn_wait_end(struct sdp_conn *conn)
+{
+	atomic_dec(&conn->cq_waiters);
+	smp_mb__after_atomic();
+	if (sdp_conn_cq_pending(conn))
+		sdp_conn_poll(conn);
 }
 
 /* ask for the completion handler on the next completion */
@@ -349,13 +391,16 @@ void sdp_conn_set_state(struct sdp_conn *conn, int state)
 }
 
 /* Poll the CQ and run each completion's done callback, then push what the
- * new credits allow. Called under lock_sock.
+ * new credits allow. @arm: ask for the completion handler once the CQ is
+ * empty (a busy-polling reader does not, until it stops). Under lock_sock.
  */
-void sdp_conn_poll(struct sdp_conn *conn)
+static void __sdp_conn_poll(struct sdp_conn *conn, bool arm)
 {
 	struct ib_wc *wc = conn->wc;
 	int n, i, budget = 512;
 
+	clear_bit(SDP_CF_CQ_PENDING, &conn->flags);
+	smp_mb__after_atomic();
 	if (!conn->cq)
 		return;
 	do {
@@ -369,7 +414,7 @@ void sdp_conn_poll(struct sdp_conn *conn)
 			cond_resched();
 			continue;
 		}
-		if (test_bit(SDP_CF_NOARM, &conn->flags) ||
+		if (!arm || test_bit(SDP_CF_NOARM, &conn->flags) ||
 		    sdp_cq_arm(conn, IB_CQ_NEXT_COMP |
 			       IB_CQ_REPORT_MISSED_EVENTS) <= 0)
 			break;
@@ -377,6 +422,45 @@ void sdp_conn_poll(struct sdp_conn *conn)
 	if (budget <= 0)
 		queue_work(sdp_wq, &conn->cq_work);
 	sdp_tx_after_poll(conn);
+}
+
+void sdp_conn_poll(struct sdp_conn *conn)
+{
+	__sdp_conn_poll(conn, true);
+}
+
+/* How long a reader polls its CQ before it sleeps: net.sdp.recv_poll_usec,
+ * or the socket's SO_BUSY_POLL if that is longer.
+ */
+unsigned int sdp_busy_poll_usec(const struct sock *sk)
+{
+	unsigned int usec = READ_ONCE(sdp_net(sock_net(sk))->sysctl.recv_poll_usec);
+
+#ifdef CONFIG_NET_RX_BUSY_POLL
+	usec = max(usec, READ_ONCE(sk->sk_ll_usec));
+#endif
+	return usec;
+}
+
+/* Busy-poll the CQ (between sdp_conn_wait_begin and _end) until @ready
+ * or @usec pass. The CQ is left armed, as sdp_conn_poll leaves it.
+ */
+bool sdp_conn_busy_poll(struct sdp_conn *conn, unsigned int usec,
+			bool (*ready)(const struct sdp_conn *conn, u64 arg),
+			u64 arg)
+{
+	u64 end = local_clock() + (u64)usec * NSEC_PER_USEC;
+	bool done;
+
+	do {
+		__sdp_conn_poll(conn, false);
+		done = ready(conn, arg);
+		if (done)
+			break;
+		cond_resched();
+	} while (local_clock() < end && !signal_pending(current));
+	sdp_conn_poll(conn);
+	return done || ready(conn, arg);
 }
 
 static void sdp_cq_work(struct work_struct *work)

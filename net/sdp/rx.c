@@ -322,24 +322,29 @@ static bool sdp_recv_ready(const struct sdp_conn *conn, u64 seq)
 static int sdp_recv_wait(struct sdp_conn *conn, u64 seq, long *timeo)
 {
 	struct sock *sk = conn->sk;
-	unsigned int usec = READ_ONCE(sdp_net(sock_net(sk))->sysctl.recv_poll_usec);
+	unsigned int usec = sdp_busy_poll_usec(sk);
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	unsigned long t0 = jiffies;
+	bool ready = false;
 
-	/* net.sdp.recv_poll_usec: poll the CQ a while before sleeping */
+	sdp_conn_wait_begin(conn);
+	/* net.sdp.recv_poll_usec or SO_BUSY_POLL: poll the CQ a while
+	 * before sleeping, within SO_RCVTIMEO, which the polling uses up
+	 */
 	if (usec) {
-		u64 end = local_clock() + (u64)usec * NSEC_PER_USEC;
-
-		do {
-			sdp_conn_poll(conn);
-			if (sdp_recv_ready(conn, seq))
-				return 0;
-			cond_resched();
-		} while (local_clock() < end && !signal_pending(current));
+		if (*timeo != MAX_SCHEDULE_TIMEOUT)
+			usec = min_t(u64, usec, jiffies_to_usecs(*timeo));
+		ready = sdp_conn_busy_poll(conn, usec, sdp_recv_ready, seq);
+		if (*timeo != MAX_SCHEDULE_TIMEOUT)
+			*timeo = max_t(long, *timeo - (long)(jiffies - t0), 0);
 	}
-
-	add_wait_queue(sk_sleep(sk), &wait);
-	sk_wait_event(sk, timeo, sdp_recv_ready(conn, seq), &wait);
-	remove_wait_queue(sk_sleep(sk), &wait);
+	if (!ready) {
+		add_wait_queue(sk_sleep(sk), &wait);
+		sk_wait_event(sk, timeo, sdp_recv_ready(conn, seq) ||
+			      sdp_conn_cq_pending(conn), &wait);
+		remove_wait_queue(sk_sleep(sk), &wait);
+	}
+	sdp_conn_wait_end(conn);
 	return 0;
 }
 

@@ -270,6 +270,7 @@ struct sdp_conn {
 	struct delayed_work	timer_work;	/* keepalive, linger, fin timeout */
 	struct delayed_work	persist_work;	/* probe while out of credits */
 	unsigned long		flags;		/* SDP_CF_* bits, atomic */
+	atomic_t		cq_waiters;	/* socket calls asleep on the CQ */
 
 	int			state;		/* TCP_* states */
 	int			err;
@@ -351,6 +352,7 @@ struct sdp_conn {
 #define SDP_CF_NOARM		8	/* teardown: do not re-arm the CQ */
 #define SDP_CF_ARMED		9	/* CQ armed, its handler not yet run */
 #define SDP_CF_WAS_UP		10	/* it reached ESTABLISHED */
+#define SDP_CF_CQ_PENDING	11	/* CQ handler ran, nobody polled yet */
 
 /* the socket */
 struct sdp_sock {
@@ -507,6 +509,19 @@ void sdp_conn_set_state(struct sdp_conn *conn, int state);
 void sdp_conn_abort(struct sdp_conn *conn, int err, bool send_abort);
 void sdp_conn_schedule_destroy(struct sdp_conn *conn);
 void sdp_conn_poll(struct sdp_conn *conn);
+unsigned int sdp_busy_poll_usec(const struct sock *sk);
+bool sdp_conn_busy_poll(struct sdp_conn *conn, unsigned int usec,
+			bool (*ready)(const struct sdp_conn *conn, u64 arg),
+			u64 arg);
+void sdp_conn_wait_begin(struct sdp_conn *conn);
+void sdp_conn_wait_end(struct sdp_conn *conn);
+
+/* the CQ handler ran since the last poll: a waiter polls before sleeping */
+static inline bool sdp_conn_cq_pending(const struct sdp_conn *conn)
+{
+	return test_bit(SDP_CF_CQ_PENDING, &conn->flags);
+}
+
 int sdp_conn_send_fin(struct sdp_conn *conn);
 void sdp_conn_push(struct sdp_conn *conn, bool force);
 int sdp_conn_sendmsg(struct sdp_conn *conn, struct msghdr *msg, size_t len,

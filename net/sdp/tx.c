@@ -409,9 +409,11 @@ static int sdp_sendmsg_wait(struct sdp_conn *conn, long *timeo)
 			break;
 		}
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		sdp_conn_wait_begin(conn);
 		sk_wait_event(sk, timeo, sdp_conn_writable(conn) ||
-			      sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN),
-			      &wait);
+			      sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN) ||
+			      sdp_conn_cq_pending(conn), &wait);
+		sdp_conn_wait_end(conn);
 	}
 	remove_wait_queue(sk_sleep(sk), &wait);
 	return err;

@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -697,16 +698,25 @@ TEST_DIFF(accept4_flags)
 /* Socket options set on the listener are inherited by accepted sockets. */
 TEST_DIFF(accept_inherits_options)
 {
+	struct timeval tv = { .tv_sec = 2, .tv_usec = 500000 };
+	socklen_t tl = sizeof(tv);
 	uint16_t port;
 	int l = t_socket(f), c, s;
 
 	EXPECT_VAL("listener TCP_NODELAY=1", set_int_opt(l, IPPROTO_TCP, TCP_NODELAY, 1), 0);
 	EXPECT_VAL("listener SO_KEEPALIVE=1", set_int_opt(l, SOL_SOCKET, SO_KEEPALIVE, 1), 0);
 	EXPECT_VAL("listener TCP_KEEPIDLE=77", set_int_opt(l, IPPROTO_TCP, TCP_KEEPIDLE, 77), 0);
+	EXPECT_VAL("listener SO_BUSY_POLL=30", set_int_opt(l, SOL_SOCKET, SO_BUSY_POLL, 30), 0);
+	EXPECT_VAL("listener SO_RCVTIMEO=2.5 s", setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
 	EXPECT_VAL("bind", do_bind(l, sin_local(0)), 0);
 	EXPECT_VAL("listen", listen(l, 4), 0);
 	port = t_port_of(l);
 	t_connect_accept(f, l, port, &c, &s);
+	EXPECT_EQ("accepted SO_BUSY_POLL", get_int_opt(s, SOL_SOCKET, SO_BUSY_POLL), 30);
+	memset(&tv, 0, sizeof(tv));
+	EXPECT_VAL("getsockopt(SO_RCVTIMEO)", getsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, &tl), 0);
+	EXPECT_EQ("accepted SO_RCVTIMEO ms", (int)(tv.tv_sec * 1000 + tv.tv_usec / 1000), 2500);
+	EXPECT_EQ("client SO_BUSY_POLL", get_int_opt(c, SOL_SOCKET, SO_BUSY_POLL), 0);
 	EXPECT_EQ("accepted TCP_NODELAY", get_int_opt(s, IPPROTO_TCP, TCP_NODELAY), 1);
 	EXPECT_EQ("accepted SO_KEEPALIVE", get_int_opt(s, SOL_SOCKET, SO_KEEPALIVE), 1);
 	EXPECT_EQ("accepted TCP_KEEPIDLE", get_int_opt(s, IPPROTO_TCP, TCP_KEEPIDLE), 77);
@@ -2395,6 +2405,123 @@ TEST_DIFF(keepalive_options)
 	EXPECT_ERRNO("SO_ERROR after idle with probes", get_int_opt(c, SOL_SOCKET, SO_ERROR), 0);
 	EXPECT_VAL("send", send(c, "p", 1, 0), 1);
 	EXPECT_EQ("peer gets it", wait_inq(s, 1, WAIT_MS), 1);
+	close(c);
+	close(s);
+}
+
+/* SO_BUSY_POLL: the time a blocking read polls before it sleeps (SDP polls
+ * its CQ, and posts its sends with bottom halves off so that rxe sends them
+ * at once). The option is kept and checked as TCP does; with both ends
+ * polling, a ping-pong of random sizes and a one-way transfer arrive intact,
+ * and a read that finds nothing in the poll time still sleeps and wakes.
+ */
+static long voluntary_switches(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_THREAD, &ru);
+	return ru.ru_nvcsw;
+}
+
+static void *late_byte_fn(void *arg)
+{
+	sleep_ms(300);
+	if (send(*(int *)arg, "x", 1, 0) != 1)
+		FAIL("late byte: %s", errname(errno));
+	return NULL;
+}
+
+TEST_DIFF_T(so_busy_poll, 300)
+{
+	enum { N = 400, MAXM = 9000 };
+	uint64_t seed = seed_new(), rs = seed, off = 0;
+	struct timeval tv = { .tv_usec = 200000 };
+	struct xfer xs = { 0 }, xr = { 0 };
+	static char out[MAXM], in[MAXM];
+	pthread_t t;
+	int c, s, i, bad = 0;
+	double t0;
+	long sw;
+	char ch;
+
+	t_pair(f, &c, &s);
+	EXPECT_EQ("SO_BUSY_POLL default", get_int_opt(c, SOL_SOCKET, SO_BUSY_POLL), 0);
+	EXPECT_ERR("SO_BUSY_POLL=-1", set_int_opt(c, SOL_SOCKET, SO_BUSY_POLL, -1), EINVAL);
+	EXPECT_VAL("c SO_BUSY_POLL=2000", set_int_opt(c, SOL_SOCKET, SO_BUSY_POLL, 2000), 0);
+	EXPECT_VAL("s SO_BUSY_POLL=2000", set_int_opt(s, SOL_SOCKET, SO_BUSY_POLL, 2000), 0);
+	EXPECT_EQ("SO_BUSY_POLL read back", get_int_opt(c, SOL_SOCKET, SO_BUSY_POLL), 2000);
+	for (i = 0; i < N && !bad; i++) {
+		size_t n = 1 + rng_next(&rs) % (i % 4 ? 64 : MAXM);
+
+		pattern_fill(seed, off, out, n);
+		if (send_all(c, out, n, 0) != (ssize_t)n ||
+		    recv(s, in, n, MSG_WAITALL) != (ssize_t)n ||
+		    send_all(s, in, n, 0) != (ssize_t)n ||
+		    recv(c, in, n, MSG_WAITALL) != (ssize_t)n) {
+			FAIL("round trip %d (%zu bytes): %s", i, n, errname(errno));
+			bad = 1;
+		} else if (pattern_check(seed, off, in, n) != -1) {
+			FAIL("round trip %d (%zu bytes): echo differs", i, n);
+			bad = 1;
+		}
+		off += n;
+	}
+	EXPECT_EQ("round trips intact", i - bad, N);
+	/* nothing comes within the poll time: the read sleeps, then wakes */
+	t0 = mono_ms();
+	sw = voluntary_switches();
+	pthread_create(&t, NULL, late_byte_fn, &s);
+	EXPECT_VAL("read, 1 byte sent 300 ms later", recv(c, &ch, 1, 0), 1);
+	sw = voluntary_switches() - sw;
+	pthread_join(t, NULL);
+	EXPECT_TRUE("the read waited for it", mono_ms() - t0 >= 250);
+	/* SDP: it slept (2 ms of polling); with 3 s of polling it does not */
+	if (f->is_sdp) {
+		diag("voluntary switches, read after 2 ms of polling: %ld", sw);
+		if (sw < 1)
+			FAIL("the read did not sleep");
+		/* a stray sleep (a lock taken by a worker) may happen: one
+		 * read of three that never slept is enough
+		 */
+		set_int_opt(c, SOL_SOCKET, SO_BUSY_POLL, 3000000);
+		for (i = 0; i < 3; i++) {
+			sw = voluntary_switches();
+			pthread_create(&t, NULL, late_byte_fn, &s);
+			if (recv(c, &ch, 1, 0) != 1)
+				FAIL("busy-polled read: %s", errname(errno));
+			sw = voluntary_switches() - sw;
+			pthread_join(t, NULL);
+			diag("voluntary switches, read polling for 3 s: %ld", sw);
+			if (!sw)
+				break;
+		}
+		if (i == 3)
+			FAIL("every busy-polled read slept");
+	}
+	/* SO_RCVTIMEO bounds the polling too: 3 s of it, 200 ms timeout */
+	EXPECT_VAL("c SO_BUSY_POLL=3000000", set_int_opt(c, SOL_SOCKET, SO_BUSY_POLL, 3000000), 0);
+	EXPECT_VAL("c SO_RCVTIMEO=200 ms", setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	t0 = mono_ms();
+	EXPECT_ERR("read with nothing to read", recv(c, &ch, 1, 0), EAGAIN);
+	diag("timed out after %.0f ms", mono_ms() - t0);
+	EXPECT_TRUE("within SO_RCVTIMEO, not the poll time", mono_ms() - t0 < 1500);
+	EXPECT_VAL("c SO_BUSY_POLL=2000", set_int_opt(c, SOL_SOCKET, SO_BUSY_POLL, 2000), 0);
+	xs.fd = c;
+	xs.seed = seed_new();
+	xs.len = 8 << 20;
+	xs.maxchunk = 128 << 10;
+	xs.shut_wr = 1;
+	xr = xs;
+	xr.fd = s;
+	xr.expect_eof = 1;
+	xr.shut_wr = 0;
+	pthread_create(&t, NULL, xfer_send_thread, &xs);
+	xfer_recv(&xr);
+	pthread_join(t, NULL);
+	xfer_diag("busy-polled recv", &xr);
+	EXPECT_EQ("8 MiB received", xr.done, xs.len);
+	EXPECT_TRUE("sha256 equal", !memcmp(xs.sha, xr.sha, 32));
+	EXPECT_TRUE("EOF after data", xr.eof_ok);
 	close(c);
 	close(s);
 }
