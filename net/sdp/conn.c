@@ -193,6 +193,7 @@ static void sdp_cq_comp(struct ib_cq *cq, void *ctx)
 
 	clear_bit(SDP_CF_ARMED, &conn->flags);
 	set_bit(SDP_CF_CQ_PENDING, &conn->flags);
+	/* PENDING before cq_waiters is read; pairs with sdp_conn_wait_end() */
 	smp_mb__after_atomic();
 	if (!atomic_read(&conn->cq_waiters)) {
 		queue_work(sdp_wq, &conn->cq_work);
@@ -218,12 +219,14 @@ static void sdp_cq_comp(struct ib_cq *cq, void *ctx)
 void sdp_conn_wait_begin(struct sdp_conn *conn)
 {
 	atomic_inc(&conn->cq_waiters);
+	/* counted before the wait condition looks at PENDING */
 	smp_mb__after_atomic();
 }
 
 void sdp_conn_wait_end(struct sdp_conn *conn)
 {
 	atomic_dec(&conn->cq_waiters);
+	/* uncounted before PENDING is read; pairs with sdp_cq_comp() */
 	smp_mb__after_atomic();
 	if (sdp_conn_cq_pending(conn))
 		sdp_conn_poll(conn);
@@ -400,6 +403,7 @@ static void __sdp_conn_poll(struct sdp_conn *conn, bool arm)
 	int n, i, budget = 512;
 
 	clear_bit(SDP_CF_CQ_PENDING, &conn->flags);
+	/* cleared before the CQ is read: a handler that runs later sets it */
 	smp_mb__after_atomic();
 	if (!conn->cq)
 		return;
