@@ -1165,25 +1165,15 @@ TEST_DIFF_T(transfer_sizes, 300)
 	for (i = n - 3; i < n; i++)
 		sizes[i] = 1 + rng_next(&rs) % (16 << 20);
 	for (i = 0; i < n; i++) {
-		struct xfer xs = { 0 }, xr;
-		pthread_t th;
+		struct xfer xs, xr;
+		size_t schunk, rchunk;
 		int c, s;
 		char lb[64];
 
 		t_pair(f, &c, &s);
-		xs.fd = c;
-		xs.seed = seed_new();
-		xs.len = sizes[i];
-		xs.maxchunk = 1 + rng_next(&rs) % (128 << 10);
-		xs.shut_wr = 1;
-		xr = xs;
-		xr.fd = s;
-		xr.shut_wr = 0;
-		xr.expect_eof = 1;
-		xr.maxchunk = 1 + rng_next(&rs) % (128 << 10);
-		pthread_create(&th, NULL, xfer_send_thread, &xs);
-		xfer_recv(&xr);
-		pthread_join(th, NULL);
+		schunk = 1 + rng_next(&rs) % (128 << 10);
+		rchunk = 1 + rng_next(&rs) % (128 << 10);
+		xfer_one_way(c, s, sizes[i], schunk, rchunk, 1, &xs, &xr);
 		/* random sizes differ from run to run: record the index only */
 		snprintf(lb, sizeof(lb), "size #%u intact", i);
 		EXPECT_TRUE(lb, xs.done == sizes[i] && xr.done == sizes[i] &&
@@ -1634,24 +1624,12 @@ TEST_DIFF_T(so_sndtimeo, 90)
 
 TEST_DIFF(shutdown_wr_half_close)
 {
-	struct xfer xs = { 0 }, xr = { 0 }, bs = { 0 }, br = { 0 };
-	pthread_t th;
+	struct xfer xs, xr, bs, br;
 	char ch;
 	int c, s;
 
 	t_pair(f, &c, &s);
-	xs.fd = c;
-	xs.seed = seed_new();
-	xs.len = 300000;
-	xs.maxchunk = 8192;
-	xs.shut_wr = 1;
-	xr = xs;
-	xr.fd = s;
-	xr.shut_wr = 0;
-	xr.expect_eof = 1;
-	pthread_create(&th, NULL, xfer_send_thread, &xs);
-	xfer_recv(&xr);
-	pthread_join(th, NULL);
+	xfer_one_way(c, s, 300000, 8192, 8192, 1, &xs, &xr);
 	EXPECT_TRUE("client data then SHUT_WR: server read all then EOF",
 		    xs.done == 300000 && xr.done == 300000 && xr.bad_off < 0 && xr.eof_ok);
 	EXPECT_VAL("server reads EOF again", recv(s, &ch, 1, 0), 0);
@@ -1660,15 +1638,7 @@ TEST_DIFF(shutdown_wr_half_close)
 	obs_poll("server after peer SHUT_WR", s, 0, 0);
 
 	/* the other direction still works */
-	bs.fd = s;
-	bs.seed = seed_new();
-	bs.len = 200000;
-	bs.maxchunk = 10000;
-	br = bs;
-	br.fd = c;
-	pthread_create(&th, NULL, xfer_send_thread, &bs);
-	xfer_recv(&br);
-	pthread_join(th, NULL);
+	xfer_one_way(s, c, 200000, 10000, 10000, 0, &bs, &br);
 	EXPECT_TRUE("server -> client after half close",
 		    bs.done == 200000 && br.done == 200000 && br.bad_off < 0);
 	EXPECT_VAL("server SHUT_WR", shutdown(s, SHUT_WR), 0);
@@ -2506,18 +2476,7 @@ TEST_DIFF_T(so_busy_poll, 300)
 	diag("timed out after %.0f ms", mono_ms() - t0);
 	EXPECT_TRUE("within SO_RCVTIMEO, not the poll time", mono_ms() - t0 < 1500);
 	EXPECT_VAL("c SO_BUSY_POLL=2000", set_int_opt(c, SOL_SOCKET, SO_BUSY_POLL, 2000), 0);
-	xs.fd = c;
-	xs.seed = seed_new();
-	xs.len = 8 << 20;
-	xs.maxchunk = 128 << 10;
-	xs.shut_wr = 1;
-	xr = xs;
-	xr.fd = s;
-	xr.expect_eof = 1;
-	xr.shut_wr = 0;
-	pthread_create(&t, NULL, xfer_send_thread, &xs);
-	xfer_recv(&xr);
-	pthread_join(t, NULL);
+	xfer_one_way(c, s, 8 << 20, 128 << 10, 128 << 10, 1, &xs, &xr);
 	xfer_diag("busy-polled recv", &xr);
 	EXPECT_EQ("8 MiB received", xr.done, xs.len);
 	EXPECT_TRUE("sha256 equal", !memcmp(xs.sha, xr.sha, 32));
@@ -2560,10 +2519,9 @@ TEST_DIFF(socket_level_options)
 /* small buffers still carry a large transfer intact */
 TEST_DIFF_T(small_buffers_transfer, 180)
 {
-	struct xfer xs = { 0 }, xr;
+	struct xfer xs, xr;
 	uint16_t port;
 	int l = t_socket(f), c = t_socket(f), s;
-	pthread_t th;
 
 	SETUP_VAL("SO_RCVBUF", set_int_opt(l, SOL_SOCKET, SO_RCVBUF, 4096), 0);
 	SETUP_VAL("bind", do_bind(l, sin_local(0)), 0);
@@ -2572,19 +2530,7 @@ TEST_DIFF_T(small_buffers_transfer, 180)
 	EXPECT_VAL("client SO_SNDBUF=4096", set_int_opt(c, SOL_SOCKET, SO_SNDBUF, 4096), 0);
 	EXPECT_VAL("connect", do_connect(c, sin_peer(port)), 0);
 	s = REQUIRE_OK("accept", accept(l, NULL, NULL));
-	xs.fd = c;
-	xs.seed = seed_new();
-	xs.len = 4 << 20;
-	xs.maxchunk = 100000;
-	xs.shut_wr = 1;
-	xr = xs;
-	xr.fd = s;
-	xr.expect_eof = 1;
-	xr.shut_wr = 0;
-	xr.maxchunk = 3000;
-	pthread_create(&th, NULL, xfer_send_thread, &xs);
-	xfer_recv(&xr);
-	pthread_join(th, NULL);
+	xfer_one_way(c, s, 4 << 20, 100000, 3000, 1, &xs, &xr);
 	xfer_diag("send", &xs);
 	xfer_diag("recv", &xr);
 	EXPECT_TRUE("4 MiB through 4 KiB buffers intact",

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -619,6 +620,27 @@ void *xfer_recv_thread(void *arg)
 {
 	xfer_recv(arg);
 	return arg;
+}
+
+void xfer_one_way(int sfd, int rfd, uint64_t len, size_t schunk,
+		  size_t rchunk, int shut, struct xfer *xs, struct xfer *xr)
+{
+	pthread_t th;
+
+	memset(xs, 0, sizeof(*xs));
+	xs->fd = sfd;
+	xs->seed = seed_new();
+	xs->len = len;
+	xs->maxchunk = schunk;
+	xs->shut_wr = shut;
+	*xr = *xs;
+	xr->fd = rfd;
+	xr->maxchunk = rchunk;
+	xr->shut_wr = 0;
+	xr->expect_eof = shut;
+	pthread_create(&th, NULL, xfer_send_thread, xs);
+	xfer_recv(xr);
+	pthread_join(th, NULL);
 }
 
 void xfer_diag(const char *label, const struct xfer *x)

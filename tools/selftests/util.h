@@ -92,6 +92,12 @@ void *xfer_send_thread(void *arg);	/* returns arg */
 void *xfer_recv_thread(void *arg);
 void xfer_send(struct xfer *x);
 void xfer_recv(struct xfer *x);
+/* @len pattern bytes from @sfd (a thread, chunks up to @schunk) to @rfd
+ * (here, chunks up to @rchunk); with @shut the sender shuts its writing
+ * side down and the receiver expects EOF after the data.
+ */
+void xfer_one_way(int sfd, int rfd, uint64_t len, size_t schunk,
+		  size_t rchunk, int shut, struct xfer *xs, struct xfer *xr);
 /* Describe an xfer result in a diagnostic line. */
 void xfer_diag(const char *label, const struct xfer *x);
 
