@@ -447,7 +447,8 @@ unsigned int sdp_busy_poll_usec(const struct sock *sk)
 }
 
 /* Busy-poll the CQ (between sdp_conn_wait_begin and _end) until @ready
- * or @usec pass. The CQ is left armed, as sdp_conn_poll leaves it.
+ * or @usec pass. The CQ is left armed, as sdp_conn_poll leaves it. Under
+ * lock_sock, which it lets go of between two polls.
  */
 bool sdp_conn_busy_poll(struct sdp_conn *conn, unsigned int usec,
 			bool (*ready)(const struct sdp_conn *conn, u64 arg),
@@ -461,7 +462,12 @@ bool sdp_conn_busy_poll(struct sdp_conn *conn, unsigned int usec,
 		done = ready(conn, arg);
 		if (done)
 			break;
+		/* let the socket's other users in (a writer, a timer), as a
+		 * sleeping reader would
+		 */
+		release_sock(conn->sk);
 		cond_resched();
+		lock_sock(conn->sk);
 	} while (local_clock() < end && !signal_pending(current));
 	sdp_conn_poll(conn);
 	return done || ready(conn, arg);

@@ -332,8 +332,9 @@ static int sdp_recv_wait(struct sdp_conn *conn, u64 seq, long *timeo)
 	 * before sleeping, within SO_RCVTIMEO, which the polling uses up
 	 */
 	if (usec) {
-		if (*timeo != MAX_SCHEDULE_TIMEOUT)
-			usec = min_t(u64, usec, jiffies_to_usecs(*timeo));
+		if (*timeo != MAX_SCHEDULE_TIMEOUT &&
+		    usecs_to_jiffies(usec) > *timeo)
+			usec = jiffies_to_usecs(*timeo);
 		ready = sdp_conn_busy_poll(conn, usec, sdp_recv_ready, seq);
 		if (*timeo != MAX_SCHEDULE_TIMEOUT)
 			*timeo = max_t(long, *timeo - (long)(jiffies - t0), 0);

@@ -2393,6 +2393,13 @@ static long voluntary_switches(void)
 	return ru.ru_nvcsw;
 }
 
+static void *byte_reader_fn(void *arg)
+{
+	char ch;
+
+	return (void *)(long)(recv(*(int *)arg, &ch, 1, 0) == 1 && ch == 'z');
+}
+
 static void *late_byte_fn(void *arg)
 {
 	sleep_ms(300);
@@ -2411,6 +2418,7 @@ TEST_DIFF_T(so_busy_poll, 300)
 	pthread_t t;
 	int c, s, i, bad = 0;
 	double t0;
+	void *ret;
 	long sw;
 	char ch;
 
@@ -2468,6 +2476,18 @@ TEST_DIFF_T(so_busy_poll, 300)
 		if (i == 3)
 			FAIL("every busy-polled read slept");
 	}
+	/* a write on the socket of a busy-polling read is not held up */
+	set_int_opt(c, SOL_SOCKET, SO_BUSY_POLL, 3000000);
+	pthread_create(&t, NULL, byte_reader_fn, &c);
+	sleep_ms(100);
+	t0 = mono_ms();
+	EXPECT_VAL("write beside a busy-polling read", send(c, "y", 1, 0), 1);
+	diag("the write took %.0f ms", mono_ms() - t0);
+	EXPECT_TRUE("it did not wait for the polling", mono_ms() - t0 < 1500);
+	EXPECT_VAL("peer reads it", recv(s, &ch, 1, 0), 1);
+	EXPECT_VAL("peer answers", send(s, "z", 1, 0), 1);
+	pthread_join(t, &ret);
+	EXPECT_TRUE("the polling read got the answer", ret == (void *)1);
 	/* SO_RCVTIMEO bounds the polling too: 3 s of it, 200 ms timeout */
 	EXPECT_VAL("c SO_BUSY_POLL=3000000", set_int_opt(c, SOL_SOCKET, SO_BUSY_POLL, 3000000), 0);
 	EXPECT_VAL("c SO_RCVTIMEO=200 ms", setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
