@@ -9,7 +9,7 @@
 # and measures, on the same rxe / veth:
 #   - SDP and TCP with sdpperf: bandwidth over message sizes, 1 B and 4 KiB
 #     request/response latency (in one guest also 1 B with SDP busy-polling
-#     its CQ in recv, net.sdp.recv_poll_usec=50, as ib_send_lat polls its
+#     its CQ in recv, net.sdp.recv_poll_usec=1000, as ib_send_lat polls its
 #     own; and ib_send_lat -e, which sleeps as SDP does by default),
 #     connection rate, 4 parallel connections,
 #     memory per idle connection, SOCK_SEQPACKET messages/s at 64 B with
@@ -311,7 +311,7 @@ run_mode() {	# one|two
 		--timeout $((360 + 200 * dur + (g == 1 ? 420 : 0))) --ko "$work/sdp.ko" --selftests "$work/bin" \
 		--append "clocksource=tsc tsc=reliable" \
 		--set BENCH_DUR="$dur" --set BENCH_SIZES="$sizes" --set BENCH_ZC_SIZES="$zc_sizes" \
-		--set BENCH_POLL_US=50 \
+		--set BENCH_POLL_US=1000 \
 		--cmd "$(cat "$work/guest.sh")" &
 	vmpid=$!
 	# the client's output log carries the progress
