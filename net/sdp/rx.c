@@ -339,11 +339,22 @@ static int sdp_recv_wait(struct sdp_conn *conn, u64 seq, long *timeo)
 		if (*timeo != MAX_SCHEDULE_TIMEOUT)
 			*timeo = max_t(long, *timeo - (long)(jiffies - t0), 0);
 	}
-	if (!ready) {
+	while (!ready) {
 		add_wait_queue(sk_sleep(sk), &wait);
 		sk_wait_event(sk, timeo, sdp_recv_ready(conn, seq) ||
 			      sdp_conn_cq_pending(conn), &wait);
 		remove_wait_queue(sk_sleep(sk), &wait);
+		/* Woken by the CQ handler: poll, and sleep on unless that
+		 * brought something, the time is up or a signal came. A
+		 * completion with nothing for the reader (a credit update, a
+		 * send's) must not end a wait early (recv of 0 bytes waits
+		 * out its SO_RCVTIMEO, as TCP's does).
+		 */
+		if (!sdp_conn_cq_pending(conn))
+			break;
+		sdp_conn_poll(conn);
+		ready = sdp_recv_ready(conn, seq) || !*timeo ||
+			signal_pending(current);
 	}
 	sdp_conn_wait_end(conn);
 	return 0;
